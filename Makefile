@@ -1,0 +1,66 @@
+# The two commands of the README: `make run` and `make test`. Each does all set-up it needs and is
+# fast when nothing changed. Rasa runs in .venv-rasa (its own pins); our code runs in .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON310 ?= $(shell pyenv which python3.10 2>/dev/null || command -v python3.10)
+RASA_VENV := .venv-rasa
+APP_VENV := .venv
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/current.tar.gz
+SPACY_DA := var/spacy_da/meta.json
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_DA)
+
+export RASA_TELEMETRY_ENABLED := false
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export WEB_PORT ?= 8000
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup model run test lock clean
+
+help:
+	@echo "make run    start the assistant (action server + Rasa server) on embedded defaults"
+	@echo "make test   run every check: unit tests, data validation, NLU gate, test stories, conversations"
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (pyenv install 3.10.13)"; exit 1; }
+	$(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	touch $@
+
+$(APP_VENV)/.installed: requirements/app.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (pyenv install 3.10.13)"; exit 1; }
+	$(PYTHON310) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/app.lock
+	touch $@
+
+$(SPACY_DA): scripts/build_spacy_da.py $(RASA_VENV)/.installed
+	rm -rf var/spacy_da
+	$(RASA_VENV)/bin/python scripts/build_spacy_da.py var/spacy_da
+
+$(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
+	$(RASA) train --fixed-model-name current --out models --quiet
+	touch $@
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(SPACY_DA)
+
+model: setup $(MODEL)
+
+run: model
+	scripts/run.sh
+
+test: model
+	scripts/test.sh
+
+# Re-resolve the lock files from the .in files in fresh environments.
+lock:
+	rm -rf /tmp/lock-rasa /tmp/lock-app
+	$(PYTHON310) -m venv /tmp/lock-rasa && /tmp/lock-rasa/bin/pip install --quiet -r requirements/rasa.in
+	/tmp/lock-rasa/bin/pip freeze --exclude-editable > requirements/rasa.lock
+	$(PYTHON310) -m venv /tmp/lock-app && /tmp/lock-app/bin/pip install --quiet -r requirements/app.in
+	/tmp/lock-app/bin/pip freeze --exclude-editable > requirements/app.lock
+
+clean:
+	rm -rf models results var/spacy_da var/log

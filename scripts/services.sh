@@ -1,0 +1,48 @@
+# Shared by run.sh and test.sh: start the action server and the Rasa server on loopback.
+# Source it; it defines start_actions, start_rasa, wait_for_url and stop_services.
+
+: "${RASA_PORT:=5005}" "${ACTION_PORT:=5055}"
+export RASA_PORT ACTION_PORT RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+export SANIC_HOST=127.0.0.1   # the action server listens on loopback only
+LOG_DIR=${LOG_DIR:-var/log}
+mkdir -p "$LOG_DIR"
+
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  RASA_AUTH_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+  echo "RASA_AUTH_TOKEN is not set: using a random token for this run."
+fi
+export RASA_AUTH_TOKEN
+
+start_actions() {
+  .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" \
+    >"$LOG_DIR/actions.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+}
+
+start_rasa() {
+  .venv-rasa/bin/rasa run --model models/current.tar.gz --interface 127.0.0.1 --port "$RASA_PORT" \
+    --enable-api --auth-token "$RASA_AUTH_TOKEN" --credentials credentials.yml \
+    --endpoints endpoints.yml >"$LOG_DIR/rasa.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+}
+
+# wait_for_url URL SECONDS NAME: poll until the URL answers, or fail with the log's tail.
+wait_for_url() {
+  local url=$1 seconds=$2 name=$3
+  for _ in $(seq "$seconds"); do
+    if curl --silent --fail --output /dev/null "$url"; then return 0; fi
+    sleep 1
+  done
+  echo "$name did not start within ${seconds}s; last log lines:" >&2
+  tail -n 30 "$LOG_DIR/$name.log" >&2
+  return 1
+}
+
+stop_services() {
+  for pid in "${SERVICE_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+
+SERVICE_PIDS=()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make test`: every check, fastest first. Any failure stops the run with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155}
+export LOG_DIR=results/logs
+rm -rf results && mkdir -p results
+source scripts/services.sh
+trap stop_services EXIT INT TERM
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "Unit tests (knowledge, routing, lookup, actions)"
+.venv/bin/python -m pytest -q -rs -m "not conversation" tests
+
+step "rasa data validate"
+.venv/bin/python scripts/validate_data.py
+
+step "NLU on the held-out file (gate: macro-F1 >= 0.90, every acute-danger message recognised)"
+.venv-rasa/bin/rasa test nlu --nlu tests/nlu_holdout.yml --model models/current.tar.gz \
+  --out results/nlu >results/logs/nlu_test.log 2>&1 || { tail -n 30 results/logs/nlu_test.log; exit 1; }
+.venv/bin/python scripts/nlu_gate.py results/nlu
+
+step "Test stories (any failed story fails)"
+.venv-rasa/bin/rasa test core --stories tests/stories --model models/current.tar.gz \
+  --endpoints endpoints.yml --out results/core --fail-on-prediction-errors \
+  >results/logs/core_test.log 2>&1 || { tail -n 40 results/logs/core_test.log; exit 1; }
+.venv/bin/python scripts/stories_gate.py results/core
+
+step "Conversations against the running assistant"
+start_actions
+start_rasa
+wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions
+wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 rasa
+RASA_URL="http://127.0.0.1:$RASA_PORT" .venv/bin/python -m pytest -q -rs -m conversation tests
