@@ -1,0 +1,1 @@
+"""Danish assistant for worries about extremism: knowledge, privacy, store, web app and CLI."""

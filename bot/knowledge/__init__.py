@@ -1,0 +1,1 @@
+"""Domain knowledge: contact routes, places, warning signs, form vocabulary and routing."""

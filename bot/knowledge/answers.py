@@ -1,0 +1,106 @@
+"""Understands free-text answers to the guided questions: role, age band, 'skip'.
+
+The words live in data/form_vocab.yml. Each parser returns None when it cannot tell, so the
+conversation can ask again kindly instead of guessing.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from bot.knowledge.loading import load_data
+from bot.knowledge.text import fold, fold_key
+
+ROLES = ("parent", "relative", "school_staff", "professional", "self")
+UNKNOWN = "unknown"
+_NUMBER = re.compile(r"(?<!\d)(under\s+)?(\d{1,3})(?!\d)")
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    """An age band of the person of concern, e.g. '13_17'."""
+
+    id: str
+    label: str
+    max_age: int
+    in_school: bool
+    words: re.Pattern
+
+
+def _word_pattern(words: list[str]) -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:" + "|".join(fold(word) for word in words) + ")")
+
+
+@cache
+def _vocab() -> dict:
+    return load_data("form_vocab")
+
+
+@cache
+def _role_patterns() -> dict[str, re.Pattern]:
+    return {role: _word_pattern(words) for role, words in _vocab()["roles"].items()}
+
+
+@cache
+def age_bands() -> tuple[AgeBand, ...]:
+    """The age bands, youngest first."""
+    return tuple(
+        AgeBand(raw["id"], raw["label"], raw["max_age"], raw["in_school"], _word_pattern(raw["words"]))
+        for raw in _vocab()["age_bands"]
+    )
+
+
+@cache
+def _skip_keys() -> frozenset[str]:
+    return frozenset(fold_key(phrase) for phrase in _vocab()["skip_phrases"])
+
+
+def is_skip(text: str) -> bool:
+    """Whether the answer means 'skip this question' ('spring over', 'ved ikke', ...)."""
+    return fold_key(text) in _skip_keys()
+
+
+def parse_role(text: str) -> str | None:
+    """The user's role from a free-text answer; 'self' wins, then the first role named."""
+    folded = fold(text)
+    found = [role for role, pattern in _role_patterns().items() if pattern.search(folded)]
+    if "self" in found:
+        return "self"
+    return found[0] if found else None
+
+
+def _band_for_age(age: int) -> AgeBand | None:
+    return next((band for band in age_bands() if age <= band.max_age), None)
+
+
+def _age_from_grade(folded: str) -> int | None:
+    vocab = _vocab()
+    match = re.search(vocab["grade_pattern"], folded)
+    if not match:
+        return None
+    grade = int(match.group(1))
+    offset = vocab["gymnasium_grade_offset"] if match.group(2) == "g" else 0
+    return grade + offset + vocab["grade_age_offset"]
+
+
+def parse_age_band(text: str) -> str | None:
+    """The age band from answers like '15', 'han er 16 år', '8. klasse', '13-17 år', 'voksen'."""
+    folded = fold(text)
+    age = _age_from_grade(folded)
+    if age is None:
+        # "under 13" means at most 12
+        ages = [int(n) - (1 if under else 0) for under, n in _NUMBER.findall(folded) if 0 < int(n) < 120]
+        age = ages[0] if ages else None
+    if age is not None:
+        band = _band_for_age(age)
+        return band.id if band else None
+    for band in age_bands():
+        if band.words.search(folded):
+            return band.id
+    return None
+
+
+def band_in_school(band_id: str | None) -> bool | None:
+    """Whether a person in this age band is usually in school; None when the band is unknown."""
+    band = next((b for b in age_bands() if b.id == band_id), None)
+    return band.in_school if band else None

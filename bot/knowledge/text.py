@@ -1,0 +1,24 @@
+"""Text normalisation shared by every matcher, so that 'Køge', 'koege' and 'KØGE' compare equal."""
+
+import re
+import unicodedata
+
+_FOLDS = str.maketrans({"å": "aa", "ø": "oe", "æ": "ae", "ä": "ae", "ö": "oe", "ü": "ue"})
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, spell æ/ø/å the way people type them without a Danish keyboard, drop accents."""
+    lowered = unicodedata.normalize("NFC", text).lower().translate(_FOLDS)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_key(text: str) -> str:
+    """A folded key with punctuation and spacing collapsed: 'Lyngby-Taarbæk' -> 'lyngby taarbaek'."""
+    return _NON_WORD.sub(" ", fold(text)).strip()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return fold_key(text).split()
