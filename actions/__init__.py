@@ -1,0 +1,1 @@
+"""Custom actions for the Rasa assistant. Thin: read slots, call bot.knowledge, dispatch responses."""

@@ -1,0 +1,65 @@
+"""Sending the messages that custom actions compose, with the contact facts filled in."""
+
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge.contacts import contact_variables, route
+
+RESPONSES_FILE = Path(__file__).with_name("responses.yml")
+
+# Intents that are never an answer to a question in the guided conversation.
+NOT_AN_ANSWER = frozenset(
+    {"faq", "acute_danger", "request_human", "ask_contact", "bot_challenge", "english",
+     "out_of_scope", "worry_about_self", "goodbye"}
+)
+
+
+@cache
+def responses() -> dict[str, list[dict[str, Any]]]:
+    """The action messages from responses.yml, keyed by name."""
+    with RESPONSES_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["responses"]
+
+
+def render(name: str, **variables: Any) -> dict[str, Any]:
+    """The text and buttons of a message, with {placeholders} filled."""
+    values = {**contact_variables(), **variables}
+    message = responses()[name][0]
+    rendered: dict[str, Any] = {"text": message["text"].format_map(values)}
+    if "buttons" in message:
+        rendered["buttons"] = [
+            {"title": button["title"].format_map(values), "payload": button["payload"].format_map(values)}
+            for button in message["buttons"]
+        ]
+    return rendered
+
+
+def say(dispatcher: CollectingDispatcher, name: str, **variables: Any) -> None:
+    """Send one message from responses.yml."""
+    dispatcher.utter_message(**render(name, **variables))
+
+
+def current_time() -> datetime:
+    """The time used for opening-hours checks (a function so tests can pin it)."""
+    return datetime.now(timezone.utc)
+
+
+def say_hotline_closed_if_needed(dispatcher: CollectingDispatcher) -> None:
+    """Tell the user when the hotline is closed right now, and when it opens."""
+    hours = route("hotline").hours
+    if hours is not None and not hours.is_open(current_time()):
+        say(dispatcher, "utter_hotline_closed_now")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""

@@ -1,0 +1,107 @@
+"""The recommendation at the end of the guided conversation, and help for someone worried about themself."""
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.messages import say, say_hotline_closed_if_needed
+from bot.knowledge.answers import band_in_school
+from bot.knowledge.places import PlaceMatch, lookup_place
+from bot.knowledge.routing import Role, Situation, recommend_route
+from bot.knowledge.signs import SignFindings, findings_from_ids, labels
+
+
+def _role(tracker: Tracker) -> Role:
+    value = tracker.get_slot("role")
+    return Role(value) if value in {role.value for role in Role} else Role.UNKNOWN
+
+
+def _place(tracker: Tracker) -> PlaceMatch | None:
+    kommune = tracker.get_slot("kommune")
+    return lookup_place(kommune) if kommune else None
+
+
+def _young_in_school(tracker: Tracker, role: Role) -> bool:
+    in_school = band_in_school(tracker.get_slot("age_band"))
+    return in_school if in_school is not None else role is Role.SCHOOL_STAFF
+
+
+def situation_from(tracker: Tracker) -> Situation:
+    """The routing inputs, read from the conversation's slots."""
+    role = _role(tracker)
+    findings = findings_from_ids(tracker.get_slot("signs") or [])
+    return Situation(
+        role=role,
+        acute=bool(tracker.get_slot("acute")),
+        serious_signs=bool(findings.serious),
+        kommune_known=_place(tracker) is not None,
+        young_in_school=_young_in_school(tracker, role),
+    )
+
+
+def dispatch_routes(dispatcher: CollectingDispatcher, routes: list[str], place: PlaceMatch | None) -> None:
+    """Write one message per recommended route, with its number and opening hours."""
+    say(dispatcher, "utter_route_intro")
+    for route_id in routes:
+        if route_id == "infohus" and place is None:
+            say(dispatcher, "utter_route_infohus_unknown_kommune")
+        elif route_id == "infohus":
+            say(dispatcher, "utter_route_infohus", police_district=place.police_district.name, kommune=place.kommune)
+        elif route_id == "ssp":
+            kommune_phrase = f"kommunen ({place.kommune})" if place else "kommunen"
+            say(dispatcher, "utter_route_ssp", kommune_phrase=kommune_phrase)
+        else:
+            say(dispatcher, f"utter_route_{route_id}")
+        if route_id == "hotline":
+            say_hotline_closed_if_needed(dispatcher)
+
+
+def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:
+    """Say what the signs mean, kindly, and never treat faith or opinions as signs."""
+    if findings.serious:
+        say(dispatcher, "utter_assessment_serious", sign_labels=", ".join(labels(findings.serious)))
+    elif findings.combination:
+        say(dispatcher, "utter_assessment_combination", sign_labels=", ".join(labels(findings.combination)))
+    else:
+        say(dispatcher, "utter_assessment_unclear")
+    if findings.not_a_sign:
+        say(dispatcher, "utter_not_a_sign", not_sign_labels=" og ".join(labels(findings.not_a_sign)))
+    if "wellbeing" in findings.not_a_sign:
+        say(dispatcher, "utter_wellbeing_note")
+
+
+class ActionRecommendRoute(Action):
+    """Assessment of what was noticed, then the routes from the routing function."""
+
+    def name(self) -> str:
+        return "action_recommend_route"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        situation = situation_from(tracker)
+        if situation.role is Role.SELF:
+            say(dispatcher, "utter_self_support")
+        else:
+            dispatch_assessment(dispatcher, findings_from_ids(tracker.get_slot("signs") or []))
+        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker))
+        say(dispatcher, "utter_route_outro")
+        return []
+
+
+class ActionSupportSelf(Action):
+    """Exit help for someone worried about themself: never police first unless acute."""
+
+    def name(self) -> str:
+        return "action_support_self"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        situation = Situation(role=Role.SELF, acute=bool(tracker.get_slot("acute")))
+        say(dispatcher, "utter_self_support")
+        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker))
+        say(dispatcher, "utter_route_outro")
+        return [SlotSet("role", Role.SELF.value)]

@@ -1,0 +1,164 @@
+"""Extraction and validation for the guided worry conversation (worry_form).
+
+Every slot uses a custom mapping so one place decides what counts as an answer: buttons,
+free text, 'spring over', and facts mentioned before they were asked for. A message that is
+not an answer (an FAQ, acute danger, a request for a human, ...) extracts nothing, so the form
+steps aside and the rules for that message run.
+"""
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.messages import NOT_AN_ANSWER, latest_intent, latest_text, say
+from bot.knowledge.answers import ROLES, UNKNOWN, age_bands, is_skip, parse_age_band, parse_role
+from bot.knowledge.places import find_place_in_text, kommune_names, lookup_place
+from bot.knowledge.signs import classify_signs
+
+_ROLE_HINT_INTENTS = {"inform_role", "express_worry"}
+
+
+def _is_answer(tracker: Tracker) -> bool:
+    return latest_intent(tracker) not in NOT_AN_ANSWER
+
+
+def _asked_for(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+class ValidateWorryForm(FormValidationAction):
+    """Fills role, kommune, age band and signs from whatever the user says."""
+
+    def name(self) -> str:
+        return "validate_worry_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # A person worried about themself is not asked about "the person of concern".
+        return ["role"] if tracker.get_slot("role") == "self" else domain_slots
+
+    # -- extraction -------------------------------------------------------------------------
+
+    async def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if not _is_answer(tracker):
+            return {}
+        entity = next(tracker.get_latest_entity_values("role"), None)
+        if entity:
+            return {"role": entity}
+        if _asked_for(tracker, "role"):
+            return {"role": latest_text(tracker)}
+        if latest_intent(tracker) in _ROLE_HINT_INTENTS:
+            role = parse_role(latest_text(tracker))
+            return {"role": role} if role else {}
+        return {}
+
+    async def extract_kommune(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if not _is_answer(tracker):
+            return {}
+        entity = next(tracker.get_latest_entity_values("kommune"), None)
+        match = (lookup_place(entity) if entity else None) or find_place_in_text(latest_text(tracker))
+        if match:
+            return {"kommune": match.kommune}
+        if _asked_for(tracker, "kommune"):
+            return {"kommune": entity or latest_text(tracker)}
+        return {}
+
+    async def extract_age_band(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if not _is_answer(tracker):
+            return {}
+        if _asked_for(tracker, "age_band"):
+            return {"age_band": latest_text(tracker)}
+        if latest_intent(tracker) == "inform_age":
+            band = parse_age_band(latest_text(tracker))
+            return {"age_band": band} if band else {}
+        return {}
+
+    async def extract_signs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if not _is_answer(tracker):
+            return {}
+        known = list(tracker.get_slot("signs") or [])
+        findings = classify_signs(latest_text(tracker))
+        if not findings.is_empty:
+            return {"signs": list(dict.fromkeys(known + list(findings.all_ids)))}
+        if _asked_for(tracker, "signs"):
+            # An answer we cannot place in a sign group still counts: the advice covers it.
+            return {"signs": known}
+        return {}
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def validate_role(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if value in ROLES or value == UNKNOWN:
+            return {"role": value}
+        text = str(value or "")
+        if is_skip(text):
+            return {"role": UNKNOWN}
+        role = parse_role(text)
+        if role:
+            return {"role": role}
+        say(dispatcher, "utter_role_not_understood")
+        return {"role": None}
+
+    def validate_kommune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if value in kommune_names() or value == UNKNOWN:
+            return {"kommune": value}
+        text = str(value or "")
+        if is_skip(text):
+            return {"kommune": UNKNOWN}
+        match = lookup_place(text)
+        if match:
+            return {"kommune": match.kommune}
+        say(dispatcher, "utter_kommune_not_understood")
+        return {"kommune": None}
+
+    def validate_age_band(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if value in {band.id for band in age_bands()} or value == UNKNOWN:
+            return {"age_band": value}
+        text = str(value or "")
+        if is_skip(text):
+            return {"age_band": UNKNOWN}
+        band = parse_age_band(text)
+        if band:
+            return {"age_band": band}
+        say(dispatcher, "utter_age_not_understood")
+        return {"age_band": None}
+
+    def validate_signs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        return {"signs": list(value or [])}
+
+
+class _AskForSlot(Action):
+    """Asks the guided question for one slot (the question lives in responses.yml)."""
+
+    slot: str
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        say(dispatcher, f"utter_ask_{self.slot}")
+        return []
+
+
+class ActionAskRole(_AskForSlot):
+    slot = "role"
+
+
+class ActionAskKommune(_AskForSlot):
+    slot = "kommune"
+
+
+class ActionAskAgeBand(_AskForSlot):
+    slot = "age_band"
+
+
+class ActionAskSigns(_AskForSlot):
+    slot = "signs"

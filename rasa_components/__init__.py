@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components. They run inside the Rasa environment (.venv-rasa)."""
