@@ -1,0 +1,53 @@
+"""Shared helpers: real rasa-sdk trackers and dispatchers for action tests."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+def make_tracker(
+    text: str = "",
+    intent: str | None = None,
+    entities: list[dict] | None = None,
+    slots: dict[str, Any] | None = None,
+    requested_slot: str | None = None,
+    active_loop: str | None = None,
+    events: list[dict] | None = None,
+) -> Tracker:
+    """A tracker whose latest message is `text` classified as `intent`."""
+    all_slots = {"requested_slot": requested_slot, **(slots or {})}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    user_event = {"event": "user", "text": text, "parse_data": latest}
+    return Tracker(
+        sender_id="test-user",
+        slots=all_slots,
+        latest_message=latest,
+        events=events if events is not None else [user_event],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run_action(action, tracker: Tracker, domain: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Run an action; return (events, messages sent to the user)."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    return events, dispatcher.messages
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m.get("text") or "" for m in messages]

@@ -1,0 +1,266 @@
+"""Every custom action, run with real rasa-sdk trackers and dispatchers."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import make_tracker, run_action, texts
+
+from actions import messages
+from actions.fallback import (
+    ActionDefaultAskAffirmation,
+    ActionDefaultAskRephrase,
+    ActionDefaultFallback,
+    ActionHandleOutOfScope,
+)
+from actions.help import ActionAcuteDanger, ActionGiveContacts, ActionOfferHuman, ActionReplyInEnglish
+from actions.recommend import ActionRecommendRoute, ActionSupportSelf
+from actions.session import ActionSessionStart
+from actions.worry_form import ActionAskSigns, ValidateWorryForm
+from bot.knowledge.contacts import route
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+HOTLINE = route("hotline").number
+EMERGENCY = route("emergency").number
+POLICE = route("police").number
+
+
+@pytest.fixture(autouse=True)
+def hotline_open(monkeypatch):
+    """Pin the clock inside opening hours unless a test moves it."""
+    monkeypatch.setattr(messages, "current_time", lambda: datetime(2026, 3, 2, 12, 0, tzinfo=COPENHAGEN))
+
+
+def set_clock(monkeypatch, hour):
+    monkeypatch.setattr(messages, "current_time", lambda: datetime(2026, 3, 2, hour, 0, tzinfo=COPENHAGEN))
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+# -- session start ------------------------------------------------------------------------------
+
+
+def test_session_start_introduces_the_assistant_and_sets_contact_slots(domain):
+    events, sent = run_action(ActionSessionStart(), make_tracker(), domain)
+    assert events[0]["event"] == "session_started" and events[-1]["name"] == "action_listen"
+    assert slot_events(events)["hotline_number"] == HOTLINE
+    intro, privacy = texts(sent)
+    assert "ikke et menneske" in intro and f"ring {EMERGENCY}" in intro
+    assert "Skriv ikke navne" in privacy
+    assert sent[1]["buttons"], "the first message offers buttons"
+
+
+# -- the guided conversation ----------------------------------------------------------------------
+
+
+def recommend(domain, **slots):
+    return texts(run_action(ActionRecommendRoute(), make_tracker(slots=slots), domain)[1])
+
+
+def test_parent_with_serious_signs_gets_the_infohus_of_their_police_district(domain):
+    sent = recommend(domain, role="parent", kommune="Gentofte", age_band="18_24", signs=["threats", "isolation"])
+    joined = "\n".join(sent)
+    assert "giver grund til at handle" in sent[0] and "trusler" in sent[0]
+    infohus = next(t for t in sent if "infohuset i" in t)
+    assert "Nordsjællands Politi" in infohus and "Gentofte" in infohus and POLICE in infohus
+    assert HOTLINE in joined and route("hotline").hours.text_da in joined
+    assert joined.index("infohuset i") < joined.index(HOTLINE), "infohus before hotline when kommune is known"
+    assert "Det er altid dig, der bestemmer" in sent[-1]
+
+
+def test_teacher_of_a_pupil_starts_with_school_leadership_and_ssp(domain):
+    sent = recommend(domain, role="school_staff", kommune="Odense", age_band="13_17", signs=["violence"])
+    route_texts = sent[2:]
+    assert route_texts[0].startswith("Tal først med skolens ledelse")
+    assert "SSP i kommunen (Odense)" in route_texts[1]
+    assert any("underretning" in t for t in route_texts)
+    assert any("Fyns Politi" in t for t in route_texts)
+
+
+def test_combination_signs_only_are_explained_kindly_and_send_to_the_hotline(domain):
+    sent = recommend(domain, role="relative", kommune="unknown", age_band="25_plus", signs=["isolation"])
+    assert "ét tegn alene er sjældent grund til stor bekymring" in sent[0]
+    assert not any(t.startswith("Kontakt") and "infohus" in t for t in sent)
+    assert any(HOTLINE in t for t in sent)
+
+
+def test_faith_is_explicitly_not_treated_as_a_sign(domain):
+    sent = recommend(domain, role="parent", kommune="Aarhus", age_band="13_17", signs=["religion"])
+    assert "kan jeg ikke pege på et bestemt bekymringstegn" in sent[0]
+    assert "ikke i sig selv et tegn på ekstremisme" in sent[1]
+    assert "religiøs omvendelse" in sent[1] and "Grundloven" in sent[1]
+
+
+def test_wellbeing_points_to_other_help(domain):
+    sent = recommend(domain, role="parent", signs=["wellbeing"])
+    assert any("anden slags hjælp" in t for t in sent)
+
+
+def test_unknown_kommune_still_explains_how_to_reach_the_infohus(domain):
+    sent = recommend(domain, role="parent", kommune="unknown", age_band="18_24", signs=["weapons"])
+    assert any("Skriver du kommunen" in t for t in sent)
+
+
+def test_acute_slot_puts_112_first_in_the_recommendation(domain):
+    sent = recommend(domain, role="parent", kommune="Aarhus", signs=["weapons"], acute=True)
+    assert sent[2] == f"Er nogen i fare lige nu, så ring {EMERGENCY} med det samme."
+
+
+def test_role_self_in_the_form_gets_exit_help_without_police(domain):
+    sent = recommend(domain, role="self")
+    joined = "\n".join(sent)
+    assert "Det kræver mod" in sent[0]
+    assert HOTLINE in joined and "exit" in joined
+    assert POLICE not in joined and f"ring {EMERGENCY}" not in joined
+
+
+def test_support_self_sets_the_role_and_never_starts_with_police(domain):
+    events, sent = run_action(ActionSupportSelf(), make_tracker(text="jeg vil ud", intent="worry_about_self"), domain)
+    assert slot_events(events) == {"role": "self"}
+    assert POLICE not in "\n".join(texts(sent))
+
+
+def test_closed_hotline_says_when_it_opens(domain, monkeypatch):
+    set_clock(monkeypatch, 23)
+    sent = recommend(domain, role="parent", signs=["isolation"])
+    closed = [t for t in sent if "Lige nu er hotlinen lukket" in t]
+    assert closed and route("hotline").hours.text_da in closed[0]
+
+
+def test_open_hotline_has_no_closed_note(domain):
+    assert not any("lukket" in t for t in recommend(domain, role="parent", signs=["isolation"]))
+
+
+# -- form extraction and validation -----------------------------------------------------------------
+
+
+def form_events(domain, **tracker_args):
+    events, sent = run_action(ValidateWorryForm(), make_tracker(active_loop="worry_form", **tracker_args), domain)
+    return slot_events(events), texts(sent)
+
+
+def test_role_button_payload_fills_role(domain):
+    slots, _ = form_events(domain, text='/inform_role{"role":"parent"}', intent="inform_role",
+                           entities=[{"entity": "role", "value": "parent"}], requested_slot="role")
+    assert slots["role"] == "parent"
+
+
+def test_free_text_answers_fill_slots(domain):
+    assert form_events(domain, text="jeg er lærer", intent="inform_role", requested_slot="role")[0]["role"] == "school_staff"
+    assert form_events(domain, text="vi bor i koege", intent="inform_municipality", requested_slot="kommune")[0]["kommune"] == "Køge"
+    assert form_events(domain, text="han er 15", intent="inform_age", requested_slot="age_band")[0]["age_band"] == "13_17"
+    slots, _ = form_events(domain, text="han truer andre og ser voldsvideoer", intent="describe_sign", requested_slot="signs")
+    assert {"threats", "violent_messages"} <= set(slots["signs"])
+
+
+def test_skipping_a_question_moves_on(domain):
+    slots, _ = form_events(domain, text="Spring over", intent="deny", slots={"role": "parent"}, requested_slot="kommune")
+    assert slots["kommune"] == "unknown"
+
+
+def test_an_unknown_place_is_asked_again_kindly(domain):
+    slots, sent = form_events(domain, text="Atlantis", intent="inform_municipality", slots={"role": "parent"}, requested_slot="kommune")
+    assert slots["kommune"] is None
+    assert "kender jeg ikke" in sent[0]
+
+
+def test_a_question_in_the_middle_extracts_nothing_so_the_form_steps_aside(domain):
+    for intent in ("faq", "acute_danger", "request_human", "ask_contact", "worry_about_self"):
+        slots, sent = form_events(domain, text="han har en kniv i aften, hvad er ssp", intent=intent, requested_slot="role")
+        assert set(slots) <= {"requested_slot"} and not sent, intent
+
+
+def test_facts_given_early_are_kept_and_not_asked_again(domain):
+    slots, _ = form_events(domain, text="jeg er mor og vi bor i Rønne", intent="inform_role", requested_slot=None,
+                           entities=[{"entity": "role", "value": "parent"}])
+    assert slots["role"] == "parent" and slots["kommune"] == "Bornholm"
+
+
+def test_an_unplaced_description_still_counts_as_an_answer(domain):
+    slots, _ = form_events(domain, text="han er bare anderledes", intent="describe_sign",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
+    assert slots["signs"] == []
+
+
+def test_changing_the_kommune_later_updates_it(domain):
+    slots, _ = form_events(domain, text="vi bor faktisk i Odense", intent="inform_municipality",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17", "signs": ["threats"]})
+    assert slots["kommune"] == "Odense"
+
+
+def test_the_person_themself_is_asked_nothing_more(domain):
+    # required_slots shrinks to [role], so the form ends: requested_slot is set to None.
+    slots, _ = form_events(domain, text='/inform_role{"role":"self"}', intent="inform_role",
+                           entities=[{"entity": "role", "value": "self"}], requested_slot="role")
+    assert slots["role"] == "self" and slots["requested_slot"] is None
+
+
+def test_sign_question_has_buttons_and_a_skip(domain):
+    _, sent = run_action(ActionAskSigns(), make_tracker(), domain)
+    titles = [b["title"] for b in sent[0]["buttons"]]
+    assert "Spring over" in titles and len(titles) >= 5
+
+
+# -- direct help ---------------------------------------------------------------------------------------
+
+
+def test_acute_danger_says_112_first_and_remembers_it(domain):
+    events, sent = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv", intent="acute_danger"), domain)
+    assert texts(sent)[0].startswith(f"Ring {EMERGENCY} nu")
+    assert HOTLINE in texts(sent)[1]
+    assert slot_events(events) == {"acute": True}
+
+
+def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):
+    _, sent = run_action(ActionGiveContacts(), make_tracker(slots={"kommune": "Bornholm"}), domain)
+    joined = "\n".join(texts(sent))
+    assert EMERGENCY in joined and HOTLINE in joined and POLICE in joined and "Bornholms Politi" in joined
+
+
+def test_offer_human_outside_hours_says_so(domain, monkeypatch):
+    set_clock(monkeypatch, 6)
+    _, sent = run_action(ActionOfferHuman(), make_tracker(), domain)
+    assert HOTLINE in texts(sent)[0] and "lukket" in texts(sent)[1]
+
+
+def test_english_reply_is_in_english_with_the_hotline(domain):
+    _, sent = run_action(ActionReplyInEnglish(), make_tracker(text="hello", intent="english"), domain)
+    assert texts(sent)[0].startswith("Hi! I can only chat in Danish")
+    assert HOTLINE in texts(sent)[0] and route("hotline").hours.text_en in texts(sent)[0]
+
+
+# -- misunderstandings ---------------------------------------------------------------------------------
+
+
+def test_out_of_scope_steers_back_then_offers_the_hotline(domain):
+    events, sent = run_action(ActionHandleOutOfScope(), make_tracker(intent="out_of_scope", slots={"misunderstandings": 0}), domain)
+    assert "Det kan jeg desværre ikke hjælpe med" in texts(sent)[0]
+    assert slot_events(events) == {"misunderstandings": 1}
+    events, sent = run_action(ActionHandleOutOfScope(), make_tracker(intent="out_of_scope", slots={"misunderstandings": 1}), domain)
+    assert HOTLINE in texts(sent)[0]
+    assert slot_events(events) == {"misunderstandings": 0}
+
+
+def test_ask_affirmation_names_the_guess_in_danish(domain):
+    tracker = make_tracker(text="ssp hvad", intent="nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "faq"}, {"name": "greet"}]
+    tracker.latest_message["response_selector"] = {"faq": {"response": {"intent_response_key": "faq/ssp"}}}
+    _, sent = run_action(ActionDefaultAskAffirmation(), tracker, domain)
+    assert sent[0]["text"] == "Mente du: hvad SSP er?"
+    assert [b["payload"] for b in sent[0]["buttons"]] == ["Hvad er SSP?", "/out_of_scope"]
+
+
+def test_ask_affirmation_for_a_normal_intent_uses_its_payload(domain):
+    tracker = make_tracker(intent="nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "request_human"}]
+    _, sent = run_action(ActionDefaultAskAffirmation(), tracker, domain)
+    assert sent[0]["buttons"][0]["payload"] == "/request_human"
+
+
+def test_rephrase_and_final_fallback(domain):
+    _, sent = run_action(ActionDefaultAskRephrase(), make_tracker(), domain)
+    assert "på en anden måde" in texts(sent)[0]
+    events, sent = run_action(ActionDefaultFallback(), make_tracker(), domain)
+    assert HOTLINE in texts(sent)[0] and events[-1]["event"] == "rewind"

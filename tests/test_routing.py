@@ -1,0 +1,66 @@
+"""The routing decision: unit tests per branch and invariants over every combination."""
+
+import itertools
+
+import pytest
+
+from bot.knowledge.contacts import contact_routes
+from bot.knowledge.routing import Role, Situation, recommend_route
+
+ALL_SITUATIONS = [
+    Situation(role, acute, serious, kommune_known, young)
+    for role, acute, serious, kommune_known, young in itertools.product(Role, *[(False, True)] * 4)
+]
+
+
+@pytest.mark.parametrize("situation", ALL_SITUATIONS, ids=str)
+def test_invariants(situation):
+    routes = recommend_route(situation)
+    assert routes, "never an empty recommendation"
+    assert len(routes) == len(set(routes)), "no route twice"
+    assert set(routes) <= set(contact_routes()), "every route exists in contacts.yml"
+    assert (routes[0] == "emergency") is situation.acute, "112 first exactly when acute"
+    assert "emergency" not in routes[1:]
+    if situation.role is Role.SELF:
+        assert "police" not in routes
+        assert "hotline" in routes and "exit_help" in routes
+        assert routes[0] != "infohus"
+
+
+def test_parent_with_serious_signs_and_known_kommune_goes_to_the_infohus_first():
+    situation = Situation(Role.PARENT, serious_signs=True, kommune_known=True)
+    assert recommend_route(situation) == ["infohus", "hotline"]
+
+
+def test_serious_signs_without_kommune_start_with_the_hotline():
+    situation = Situation(Role.PARENT, serious_signs=True, kommune_known=False)
+    assert recommend_route(situation) == ["hotline", "infohus"]
+
+
+def test_teacher_with_a_pupil_and_serious_signs():
+    situation = Situation(Role.SCHOOL_STAFF, serious_signs=True, kommune_known=True, young_in_school=True)
+    assert recommend_route(situation) == ["school_leadership", "ssp", "infohus", "hotline", "underretning"]
+
+
+def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership():
+    routes = recommend_route(Situation(Role.PARENT, serious_signs=True, kommune_known=True, young_in_school=True))
+    assert routes[0] == "ssp" and "school_leadership" not in routes and "underretning" in routes
+
+
+def test_unclear_or_combination_signs_get_advice_from_the_hotline():
+    assert recommend_route(Situation(Role.RELATIVE)) == ["hotline"]
+    assert recommend_route(Situation(Role.PARENT, young_in_school=True)) == ["hotline", "ssp"]
+
+
+def test_professionals_are_also_pointed_to_the_national_centre():
+    assert recommend_route(Situation(Role.PROFESSIONAL)) == ["hotline", "center"]
+
+
+def test_acute_danger_puts_112_before_everything_else():
+    routes = recommend_route(Situation(Role.PARENT, acute=True, serious_signs=True, kommune_known=True))
+    assert routes == ["emergency", "infohus", "hotline"]
+
+
+def test_the_person_worried_about_themself_gets_exit_help_and_never_police_first():
+    assert recommend_route(Situation(Role.SELF, serious_signs=True, kommune_known=True)) == ["hotline", "exit_help"]
+    assert recommend_route(Situation(Role.SELF, acute=True)) == ["emergency", "hotline", "exit_help"]
