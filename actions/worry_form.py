@@ -135,30 +135,40 @@ class ValidateWorryForm(FormValidationAction):
         return {"signs": list(value or [])}
 
 
-class _AskForSlot(Action):
-    """Asks the guided question for one slot (the question lives in responses.yml)."""
 
-    slot: str
+async def _ask(dispatcher: CollectingDispatcher, slot: str) -> list:
+    """Ask the guided question for one slot (the question lives in responses.yml)."""
+    say(dispatcher, f"utter_ask_{slot}")
+    return []
 
+
+class ActionAskRole(Action):
     def name(self) -> str:
-        return f"action_ask_{self.slot}"
+        return "action_ask_role"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        say(dispatcher, f"utter_ask_{self.slot}")
-        return []
+        return await _ask(dispatcher, "role")
 
 
-class ActionAskRole(_AskForSlot):
-    slot = "role"
+class ActionAskKommune(Action):
+    def name(self) -> str:
+        return "action_ask_kommune"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        return await _ask(dispatcher, "kommune")
 
 
-class ActionAskKommune(_AskForSlot):
-    slot = "kommune"
+class ActionAskAgeBand(Action):
+    def name(self) -> str:
+        return "action_ask_age_band"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        return await _ask(dispatcher, "age_band")
 
 
-class ActionAskAgeBand(_AskForSlot):
-    slot = "age_band"
+class ActionAskSigns(Action):
+    def name(self) -> str:
+        return "action_ask_signs"
 
-
-class ActionAskSigns(_AskForSlot):
-    slot = "signs"
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        return await _ask(dispatcher, "signs")

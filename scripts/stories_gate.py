@@ -10,8 +10,11 @@ import yaml
 def main(results: Path) -> int:
     failed_file = results / "failed_test_stories.yml"
     failed = (yaml.safe_load(failed_file.read_text()) or {}).get("stories") or [] if failed_file.exists() else []
-    report = json.loads((results / "story_report.json").read_text())
-    total = report.get("conversation_accuracy", {}).get("total", 0)
+    report_file = results / "story_report.json"
+    if not report_file.exists():
+        print(f"no story report in {results}: the story test did not finish")
+        return 1
+    total = json.loads(report_file.read_text()).get("conversation_accuracy", {}).get("total", 0)
     print(f"test stories: {total} evaluated, {len(failed)} failed")
     for story in failed:
         print(f"  FAILED: {story.get('story')}")

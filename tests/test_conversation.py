@@ -6,6 +6,7 @@ with a message saying so.
 
 import json
 import os
+import urllib.error
 import urllib.request
 import uuid
 
@@ -143,13 +144,10 @@ def test_off_topic_twice_offers_the_hotline(chat):
 
 def test_not_understood_twice_ends_with_the_hotline(chat):
     first = chat("blorp zzkx qwop")
-    assert any("Mente du" in r or "på en anden måde" in r for r in first)
-    answers = []
-    for message in ("nej", "vrrk plonk", "nej"):
-        answers += chat(message)
-        if any(HOTLINE in r for r in answers):
-            break
-    assert any("tale med et menneske" in r and HOTLINE in r for r in answers)
+    assert any("Mente du" in r or "på en anden måde" in r or "ikke hjælpe med" in r for r in first)
+    assert not any(HOTLINE in r for r in first)
+    second = chat("vrrk plonk fnys")
+    assert any("tale med et menneske" in r and HOTLINE in r for r in second)
 
 
 @pytest.mark.parametrize(
@@ -158,3 +156,41 @@ def test_not_understood_twice_ends_with_the_hotline(chat):
 )
 def test_odd_input_still_gets_an_answer(chat, message):
     assert chat(message), "every message gets at least one reply"
+
+
+# -- the NLU model through Rasa's HTTP API (token-protected, loopback only) -------------------------
+
+
+def parse(text: str) -> dict:
+    token = os.environ["RASA_AUTH_TOKEN"]
+    body = json.dumps({"text": text}).encode()
+    request = urllib.request.Request(
+        f"{RASA_URL}/model/parse?token={token}", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def api():
+    if not RASA_URL or not os.environ.get("RASA_AUTH_TOKEN"):
+        pytest.skip("no Rasa server or token: run `make test`, which starts one")
+    return parse
+
+
+def test_the_http_api_refuses_requests_without_the_token(api):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{RASA_URL}/status", timeout=10)
+    assert refused.value.code == 401
+
+
+@pytest.mark.parametrize(("text", "kommune"), [("vi bor i Hellerup", "Gentofte"), ("det er i kbh", "København")])
+def test_kommune_entities_carry_the_official_name(api, text, kommune):
+    values = [e["value"] for e in api(text)["entities"] if e["entity"] == "kommune"]
+    assert values == [kommune]
+
+
+def test_acute_messages_are_acute_whatever_the_model_guesses(api):
+    parsed = api("han har skaffet et gevær og vil bruge det på skolen i morgen")
+    assert parsed["intent"]["name"] == "acute_danger"
+    assert parsed["intent_ranking"][0]["name"] == "acute_danger"
