@@ -14,7 +14,15 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.messages import NOT_AN_ANSWER, latest_intent, latest_text, say
-from bot.knowledge.answers import ROLES, UNKNOWN, age_bands, is_skip, parse_age_band, parse_role
+from bot.knowledge.answers import (
+    ROLES,
+    UNKNOWN,
+    age_bands,
+    is_skip,
+    mentioned_age_band,
+    parse_age_band,
+    parse_role,
+)
 from bot.knowledge.places import find_place_in_text, kommune_names, lookup_place
 from bot.knowledge.signs import classify_signs
 
@@ -27,6 +35,13 @@ def _is_answer(tracker: Tracker) -> bool:
 
 def _asked_for(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
+
+
+def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
+    """Explain what we need, unless the message told us something else useful (then just ask again)."""
+    text = latest_text(tracker)
+    if classify_signs(text).is_empty and find_place_in_text(text) is None:
+        say(dispatcher, response)
 
 
 class ValidateWorryForm(FormValidationAction):
@@ -74,12 +89,11 @@ class ValidateWorryForm(FormValidationAction):
     async def extract_age_band(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if not _is_answer(tracker):
             return {}
+        text = latest_text(tracker)
         if _asked_for(tracker, "age_band"):
-            return {"age_band": latest_text(tracker)}
-        if latest_intent(tracker) == "inform_age":
-            band = parse_age_band(latest_text(tracker))
-            return {"age_band": band} if band else {}
-        return {}
+            return {"age_band": text}
+        band = parse_age_band(text) if latest_intent(tracker) == "inform_age" else mentioned_age_band(text)
+        return {"age_band": band} if band else {}
 
     async def extract_signs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if not _is_answer(tracker):
@@ -104,7 +118,7 @@ class ValidateWorryForm(FormValidationAction):
         role = parse_role(text)
         if role:
             return {"role": role}
-        say(dispatcher, "utter_role_not_understood")
+        _say_not_understood(dispatcher, tracker, "utter_role_not_understood")
         return {"role": None}
 
     def validate_kommune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
@@ -116,7 +130,7 @@ class ValidateWorryForm(FormValidationAction):
         match = lookup_place(text)
         if match:
             return {"kommune": match.kommune}
-        say(dispatcher, "utter_kommune_not_understood")
+        _say_not_understood(dispatcher, tracker, "utter_kommune_not_understood")
         return {"kommune": None}
 
     def validate_age_band(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
@@ -128,7 +142,7 @@ class ValidateWorryForm(FormValidationAction):
         band = parse_age_band(text)
         if band:
             return {"age_band": band}
-        say(dispatcher, "utter_age_not_understood")
+        _say_not_understood(dispatcher, tracker, "utter_age_not_understood")
         return {"age_band": None}
 
     def validate_signs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
@@ -136,39 +150,34 @@ class ValidateWorryForm(FormValidationAction):
 
 
 
-async def _ask(dispatcher: CollectingDispatcher, slot: str) -> list:
-    """Ask the guided question for one slot (the question lives in responses.yml)."""
-    say(dispatcher, f"utter_ask_{slot}")
-    return []
 
+class _AsksForSlot:
+    """Asks the guided question for one slot; the question lives in responses.yml.
 
-class ActionAskRole(Action):
+    A mixin rather than an Action subclass, so that rasa-sdk registers only the concrete actions.
+    """
+
+    slot: str
+
     def name(self) -> str:
-        return "action_ask_role"
+        return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        return await _ask(dispatcher, "role")
+        say(dispatcher, f"utter_ask_{self.slot}")
+        return []
 
 
-class ActionAskKommune(Action):
-    def name(self) -> str:
-        return "action_ask_kommune"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        return await _ask(dispatcher, "kommune")
+class ActionAskRole(_AsksForSlot, Action):
+    slot = "role"
 
 
-class ActionAskAgeBand(Action):
-    def name(self) -> str:
-        return "action_ask_age_band"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        return await _ask(dispatcher, "age_band")
+class ActionAskKommune(_AsksForSlot, Action):
+    slot = "kommune"
 
 
-class ActionAskSigns(Action):
-    def name(self) -> str:
-        return "action_ask_signs"
+class ActionAskAgeBand(_AsksForSlot, Action):
+    slot = "age_band"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        return await _ask(dispatcher, "signs")
+
+class ActionAskSigns(_AsksForSlot, Action):
+    slot = "signs"

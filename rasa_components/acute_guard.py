@@ -4,34 +4,22 @@ Runs after the classifiers and the FallbackClassifier, so neither a wrong guess 
 confidence can hide an emergency from the dialogue (which answers acute danger with the emergency number first).
 """
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.knowledge.urgency import is_acute
+from rasa_components.stateless import StatelessComponent
 
 ACUTE_INTENT = "acute_danger"
 INTENT_RANKING = "intent_ranking"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class AcuteDangerGuard(GraphComponent):
+class AcuteDangerGuard(StatelessComponent):
     """Overrides the predicted intent with acute_danger when the message is clearly acute."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "AcuteDangerGuard":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -5,33 +5,21 @@ actions and the command line use (bot.knowledge.places). Unknown places keep the
 typed, so the dialogue can ask again.
 """
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.knowledge.places import lookup_place
+from rasa_components.stateless import StatelessComponent
 
 KOMMUNE_ENTITY = "kommune"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class KommuneNormalizer(GraphComponent):
+class KommuneNormalizer(StatelessComponent):
     """Replaces the value of each kommune entity with the official kommune name."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "KommuneNormalizer":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

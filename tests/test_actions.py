@@ -264,3 +264,25 @@ def test_rephrase_and_final_fallback(domain):
     assert "på en anden måde" in texts(sent)[0]
     events, sent = run_action(ActionDefaultFallback(), make_tracker(), domain)
     assert HOTLINE in texts(sent)[0] and events[-1]["event"] == "rewind"
+
+
+def test_an_age_mentioned_in_passing_is_kept(domain):
+    slots, _ = form_events(domain, text="jeg er lærer og bekymret for en elev i 8. klasse", intent="inform_role")
+    assert slots["role"] == "school_staff" and slots["age_band"] == "13_17"
+
+
+def test_a_duration_is_not_taken_for_an_age(domain):
+    slots, _ = form_events(domain, text="han har haft nye venner i 2 år", intent="describe_sign")
+    assert "age_band" not in slots
+
+
+def test_describing_signs_when_asked_for_the_age_keeps_the_signs_without_scolding(domain):
+    slots, sent = form_events(domain, text="han har tegnet hagekors og truer andre", intent="describe_sign",
+                              slots={"role": "parent", "kommune": "Aarhus"}, requested_slot="age_band")
+    assert slots["age_band"] is None and {"symbols", "threats"} <= set(slots["signs"])
+    assert not sent
+
+
+def test_thanks_in_the_middle_is_not_taken_as_an_answer(domain):
+    slots, sent = form_events(domain, text="tak for hjælpen", intent="thank", requested_slot="age_band")
+    assert set(slots) <= {"requested_slot"} and not sent

@@ -51,8 +51,8 @@ def test_the_first_message_introduces_the_assistant(chat):
 
 
 def test_a_parent_types_the_whole_guided_conversation(chat):
-    assert any("Hvem er du" in r for r in chat("jeg er bekymret for min søn, han har ændret sig meget"))
-    assert any("Hvilken kommune" in r for r in chat("jeg er hans mor"))
+    assert any("Hvem er du" in r for r in chat("jeg er bekymret for en ung jeg kender, han har ændret sig meget"))
+    assert any("Hvilken kommune" in r for r in chat("jeg er hans moster"))
     assert any("Hvor gammel" in r for r in chat("vi bor i hellerup"))
     assert any("Hvad har du lagt mærke til" in r for r in chat("han er 15"))
     advice = "\n".join(chat("han deler videoer der hylder vold og har truet sine klassekammerater"))
@@ -61,6 +61,24 @@ def test_a_parent_types_the_whole_guided_conversation(chat):
     assert "Nordsjællands Politi" in advice
     assert HOTLINE in advice and HOURS in advice
     assert "underretning" in advice
+
+
+def test_my_son_is_understood_as_a_parent_and_not_asked_again(chat):
+    replies = chat("jeg er bekymret for min søn, han har ændret sig meget")
+    assert not any("Hvem er du" in r for r in replies)
+    assert any("Hvilken kommune" in r for r in replies)
+
+
+def test_role_and_age_in_the_first_message_are_not_asked_again(chat):
+    replies = chat("hej, jeg er lærer og er bekymret for en elev i 8. klasse")
+    assert any("Hvilken kommune" in r for r in replies)
+    assert any("Hvad har du lagt mærke til" in r for r in chat("Silkeborg"))
+
+
+def test_thanks_in_the_middle_keeps_the_conversation_going(chat):
+    start_worry(chat)
+    replies = chat("tak for hjælpen indtil videre")
+    assert any("Det var så lidt" in r for r in replies) and any("Hvem er du" in r for r in replies)
 
 
 def test_buttons_and_skipping_work_too(chat):
@@ -143,11 +161,18 @@ def test_off_topic_twice_offers_the_hotline(chat):
 
 
 def test_not_understood_twice_ends_with_the_hotline(chat):
-    first = chat("blorp zzkx qwop")
-    assert any("Mente du" in r or "på en anden måde" in r or "ikke hjælpe med" in r for r in first)
+    # The payload forces the NLU result, so this checks the dialogue, not the model's confidence.
+    chat("hej")
+    first = chat("/nlu_fallback")
+    assert any("på en anden måde" in r or "Mente du" in r for r in first)
     assert not any(HOTLINE in r for r in first)
-    second = chat("vrrk plonk fnys")
+    second = chat("/nlu_fallback")
     assert any("tale med et menneske" in r and HOTLINE in r for r in second)
+
+
+def test_gibberish_twice_still_ends_with_the_hotline_number(chat):
+    chat("blorp zzkx qwop")
+    assert any(HOTLINE in r for r in chat("vrrk plonk fnys"))
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from pathlib import Path
 
-from bot.knowledge.answers import is_skip, parse_age_band, parse_role
+from bot.knowledge.answers import is_skip, mentioned_age_band, parse_age_band, parse_role
 from bot.knowledge.signs import classify_signs
 from bot.knowledge.urgency import is_acute
 
@@ -121,3 +121,12 @@ def test_acute_messages(text):
 )
 def test_not_acute_messages(text):
     assert not is_acute(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [("en elev i 8. klasse", "13_17"), ("min søn på 15", "13_17"), ("en 17-årig", "13_17"),
+     ("min datter er blevet 19", "18_24"), ("han har været der i 2 år", None), ("vi har boet her i 10 år", None)],
+)
+def test_ages_mentioned_in_passing(text, band):
+    assert mentioned_age_band(text) == band

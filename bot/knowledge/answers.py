@@ -100,6 +100,22 @@ def parse_age_band(text: str) -> str | None:
     return None
 
 
+@cache
+def _age_mentions() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(fold(pattern)) for pattern in _vocab()["age_mention_patterns"])
+
+
+def mentioned_age_band(text: str) -> str | None:
+    """The age band when a message mentions an age in passing, else None (stricter than parse)."""
+    folded = fold(text)
+    age = _age_from_grade(folded)
+    if age is None:
+        match = next((m for m in (p.search(folded) for p in _age_mentions()) if m), None)
+        age = int(match.group(1)) if match else None
+    band = _band_for_age(age) if age is not None else None
+    return band.id if band else None
+
+
 def band_in_school(band_id: str | None) -> bool | None:
     """Whether a person in this age band is usually in school; None when the band is unknown."""
     band = next((b for b in age_bands() if b.id == band_id), None)
