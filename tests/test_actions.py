@@ -63,10 +63,10 @@ def test_parent_with_serious_signs_gets_the_infohus_of_their_police_district(dom
     sent = recommend(domain, role="parent", kommune="Gentofte", age_band="18_24", signs=["threats", "isolation"])
     joined = "\n".join(sent)
     assert "giver grund til at handle" in sent[0] and "trusler" in sent[0]
-    infohus = next(t for t in sent if "infohuset i" in t)
+    infohus = next(t for t in sent if "Kontakt infohuset" in t)
     assert "Nordsjællands Politi" in infohus and "Gentofte" in infohus and POLICE in infohus
     assert HOTLINE in joined and route("hotline").hours.text_da in joined
-    assert joined.index("infohuset i") < joined.index(HOTLINE), "infohus before hotline when kommune is known"
+    assert joined.index("Kontakt infohuset") < joined.index(HOTLINE), "infohus before hotline when kommune is known"
     assert "Det er altid dig, der bestemmer" in sent[-1]
 
 

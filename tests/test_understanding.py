@@ -103,6 +103,8 @@ def test_a_real_answer_is_not_a_skip():
         "HAN HAR ET GEVÆR LIGE NU",
         "skal jeg ringe 112",
         "han har købt billet til syrien og flyver i morgen",
+        "han banker sin bror lige nu",
+        "han er voldelig lige nu",
     ],
 )
 def test_acute_messages(text):
@@ -117,6 +119,8 @@ def test_acute_messages(text):
         "jeg vil købe billet til en koncert i aften",
         "han beder hver fredag",
         "hvad er bekymringstegn",
+        "han ser voldsvideoer nu",
+        "han har været voldelig før",
     ],
 )
 def test_not_acute_messages(text):
