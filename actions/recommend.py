@@ -41,11 +41,15 @@ def situation_from(tracker: Tracker) -> Situation:
     )
 
 
-def dispatch_routes(dispatcher: CollectingDispatcher, routes: list[str], place: PlaceMatch | None) -> None:
+def dispatch_routes(
+    dispatcher: CollectingDispatcher, routes: list[str], place: PlaceMatch | None, for_self: bool = False
+) -> None:
     """Write one message per recommended route, with its number and opening hours."""
     say(dispatcher, "utter_route_intro")
     for route_id in routes:
-        if route_id == "infohus" and place is None:
+        if route_id == "hotline" and for_self:
+            say(dispatcher, "utter_route_hotline_self")
+        elif route_id == "infohus" and place is None:
             say(dispatcher, "utter_route_infohus_unknown_kommune")
         elif route_id == "infohus":
             say(dispatcher, "utter_route_infohus", police_district=place.police_district.name, kommune=place.kommune)
@@ -82,11 +86,12 @@ class ActionRecommendRoute(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         situation = situation_from(tracker)
-        if situation.role is Role.SELF:
+        for_self = situation.role is Role.SELF
+        if for_self:
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(tracker.get_slot("signs") or []))
-        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker))
+        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker), for_self=for_self)
         say(dispatcher, "utter_route_outro")
         return []
 
@@ -102,6 +107,6 @@ class ActionSupportSelf(Action):
     ) -> list[EventType]:
         situation = Situation(role=Role.SELF, acute=bool(tracker.get_slot("acute")))
         say(dispatcher, "utter_self_support")
-        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker))
+        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker), for_self=True)
         say(dispatcher, "utter_route_outro")
         return [SlotSet("role", Role.SELF.value)]

@@ -119,7 +119,9 @@ def test_role_self_in_the_form_gets_exit_help_without_police(domain):
 def test_support_self_sets_the_role_and_never_starts_with_police(domain):
     events, sent = run_action(ActionSupportSelf(), make_tracker(text="jeg vil ud", intent="worry_about_self"), domain)
     assert slot_events(events) == {"role": "self"}
-    assert POLICE not in "\n".join(texts(sent))
+    joined = "\n".join(texts(sent))
+    assert POLICE not in joined and "uden at dømme" in joined
+    assert "bringe den videre til det lokale infohus" not in joined
 
 
 def test_closed_hotline_says_when_it_opens(domain, monkeypatch):
