@@ -18,7 +18,3 @@ def fold_key(text: str) -> str:
     """A folded key with punctuation and spacing collapsed: 'Lyngby-Taarbæk' -> 'lyngby taarbaek'."""
     return _NON_WORD.sub(" ", fold(text)).strip()
 
-
-def words(text: str) -> list[str]:
-    """The folded words of a text, in order."""
-    return fold_key(text).split()
