@@ -27,6 +27,11 @@ def responses() -> dict[str, list[dict[str, Any]]]:
         return yaml.safe_load(handle)["responses"]
 
 
+def button_payloads(name: str) -> frozenset[str]:
+    """The payloads of a message's buttons, as the user's message will carry them."""
+    return frozenset(button["payload"] for button in render(name).get("buttons", []))
+
+
 def render(name: str, **variables: Any) -> dict[str, Any]:
     """The text and buttons of a message, with {placeholders} filled."""
     values = {**contact_variables(), **variables}

@@ -13,28 +13,52 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.messages import NOT_AN_ANSWER, latest_intent, latest_text, say
+from actions.messages import NOT_AN_ANSWER, button_payloads, latest_intent, latest_text, say
 from bot.knowledge.answers import (
     ROLES,
     UNKNOWN,
     age_bands,
     is_skip,
     mentioned_age_band,
+    mentioned_role,
     parse_age_band,
     parse_role,
 )
 from bot.knowledge.places import find_place_in_text, kommune_names, lookup_place
 from bot.knowledge.signs import classify_signs
 
-_ROLE_HINT_INTENTS = {"inform_role", "express_worry"}
-
-
-def _is_answer(tracker: Tracker) -> bool:
-    return latest_intent(tracker) not in NOT_AN_ANSWER
+# Parsers that recognise a plain answer to the question being asked, whatever the intent.
+_PLAIN_ANSWERS = {
+    "kommune": lambda text: lookup_place(text) is not None,
+    "age_band": lambda text: parse_age_band(text) is not None,
+    "signs": lambda text: not classify_signs(text).is_empty,
+}
 
 
 def _asked_for(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
+
+
+def _is_answer(tracker: Tracker) -> bool:
+    """Whether the message answers the conversation, rather than being a question or a request.
+
+    A click on one of the question's own buttons always is, whatever the classifier made of its
+    text. Otherwise acute danger never is, and a skip or a plain answer to the question asked (a
+    place, an age, recognisable signs) always is.
+    """
+    text = latest_text(tracker)
+    requested = tracker.get_slot("requested_slot")
+    if requested and text in button_payloads(f"utter_ask_{requested}"):
+        return True
+    intent = latest_intent(tracker)
+    if intent == "acute_danger":
+        return False
+    if intent not in NOT_AN_ANSWER:
+        return True
+    if requested and is_skip(text):
+        return True
+    plain_answer = _PLAIN_ANSWERS.get(requested)
+    return bool(plain_answer and plain_answer(text))
 
 
 def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
@@ -70,10 +94,8 @@ class ValidateWorryForm(FormValidationAction):
             return {"role": entity}
         if _asked_for(tracker, "role"):
             return {"role": latest_text(tracker)}
-        if latest_intent(tracker) in _ROLE_HINT_INTENTS:
-            role = parse_role(latest_text(tracker))
-            return {"role": role} if role else {}
-        return {}
+        role = mentioned_role(latest_text(tracker))
+        return {"role": role} if role else {}
 
     async def extract_kommune(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if not _is_answer(tracker):

@@ -288,3 +288,33 @@ def test_describing_signs_when_asked_for_the_age_keeps_the_signs_without_scoldin
 def test_thanks_in_the_middle_is_not_taken_as_an_answer(domain):
     slots, sent = form_events(domain, text="tak for hjælpen", intent="thank", requested_slot="age_band")
     assert set(slots) <= {"requested_slot"} and not sent
+
+
+def test_a_skip_button_counts_whatever_the_classifier_made_of_it(domain):
+    slots, _ = form_events(domain, text="Spring over", intent="ask_contact", slots={"role": "parent"}, requested_slot="kommune")
+    assert slots["kommune"] == "unknown"
+
+
+def test_a_button_answer_counts_even_if_it_looks_like_a_question(domain):
+    slots, _ = form_events(domain, text="Ekstremt indhold på nettet", intent="faq",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
+    assert slots["signs"] == ["online_material"]
+    slots, _ = form_events(domain, text="13-17 år", intent="out_of_scope", slots={"role": "parent"}, requested_slot="age_band")
+    assert slots["age_band"] == "13_17"
+
+
+def test_acute_danger_is_never_taken_as_an_answer(domain):
+    slots, _ = form_events(domain, text="han har et våben og vil angribe i morgen", intent="acute_danger",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
+    assert set(slots) <= {"requested_slot"}
+
+
+def test_a_role_mentioned_in_passing_is_kept_whatever_the_intent(domain):
+    slots, _ = form_events(domain, text="jeg er bekymret for min søn, han har ændret sig", intent="describe_sign")
+    assert slots["role"] == "parent"
+
+
+def test_an_alarming_sign_button_is_an_answer_even_if_classified_as_acute(domain):
+    slots, _ = form_events(domain, text="Vold, trusler eller våben", intent="acute_danger",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
+    assert {"violence", "threats", "weapons"} <= set(slots["signs"])

@@ -156,8 +156,20 @@ def test_asking_for_a_human_in_the_middle(chat):
 
 
 def test_off_topic_twice_offers_the_hotline(chat):
-    assert any("Det kan jeg desværre ikke hjælpe med" in r for r in chat("hvad bliver vejret i weekenden"))
-    assert any("tale med et menneske" in r and HOTLINE in r for r in chat("kan du anbefale en god pizzeria"))
+    # Payloads fix the NLU result: this checks the dialogue; tests/nlu_holdout.yml scores the model.
+    chat("hej")
+    assert any("Det kan jeg desværre ikke hjælpe med" in r for r in chat("/out_of_scope"))
+    assert any("tale med et menneske" in r and HOTLINE in r for r in chat("/out_of_scope"))
+
+
+def test_a_sign_button_that_sounds_alarming_is_still_an_answer(chat):
+    start_worry(chat)
+    chat('/inform_role{"role": "parent"}')
+    chat("Aarhus")
+    chat("13-17 år")
+    advice = chat("Vold, trusler eller våben")
+    assert "giver grund til at handle" in advice[0]
+    assert not any(r.startswith(f"Ring {EMERGENCY} nu") for r in advice)
 
 
 def test_not_understood_twice_ends_with_the_hotline(chat):

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from pathlib import Path
 
-from bot.knowledge.answers import is_skip, mentioned_age_band, parse_age_band, parse_role
+from bot.knowledge.answers import is_skip, mentioned_age_band, mentioned_role, parse_age_band, parse_role
 from bot.knowledge.signs import classify_signs
 from bot.knowledge.urgency import is_acute
 
@@ -105,6 +105,8 @@ def test_a_real_answer_is_not_a_skip():
         "han har købt billet til syrien og flyver i morgen",
         "han banker sin bror lige nu",
         "han er voldelig lige nu",
+        "hun siger hun vil slå sin chef ihjel i aften",
+        "de planlægger at dræbe nogen i morgen",
     ],
 )
 def test_acute_messages(text):
@@ -121,6 +123,7 @@ def test_acute_messages(text):
         "hvad er bekymringstegn",
         "han ser voldsvideoer nu",
         "han har været voldelig før",
+        "han sagde engang at de burde slås ihjel",
     ],
 )
 def test_not_acute_messages(text):
@@ -134,3 +137,13 @@ def test_not_acute_messages(text):
 )
 def test_ages_mentioned_in_passing(text, band):
     assert mentioned_age_band(text) == band
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [("jeg er bekymret for min søn", "parent"), ("hej, jeg er hans moster", "relative"),
+     ("jeg er lærer, og bekymret", "school_staff"), ("en af mine elever", "school_staff"),
+     ("han er stoppet i skole", None), ("jeg er bange", None), ("jeg er selv med i en gruppe", None)],
+)
+def test_roles_mentioned_in_passing(text, role):
+    assert mentioned_role(text) == role

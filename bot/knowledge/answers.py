@@ -69,6 +69,22 @@ def parse_role(text: str) -> str | None:
     return found[0] if found else None
 
 
+@cache
+def _role_mentions() -> dict[str, re.Pattern]:
+    return {role: _word_pattern(words) for role, words in _vocab()["role_mentions"].items()}
+
+
+def mentioned_role(text: str) -> str | None:
+    """The user's role when a message states it in passing ('min søn', 'jeg er lærer'), else None."""
+    folded = fold(text)
+    described = re.search(fold(_vocab()["self_description"]), folded)
+    if described:
+        role = parse_role(described.group(1))
+        if role and role != "self":
+            return role
+    return next((role for role, pattern in _role_mentions().items() if pattern.search(folded)), None)
+
+
 def _band_for_age(age: int) -> AgeBand | None:
     return next((band for band in age_bands() if age <= band.max_age), None)
 
