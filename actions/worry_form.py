@@ -6,7 +6,7 @@ not an answer (an FAQ, acute danger, a request for a human, ...) extracts nothin
 steps aside and the rules for that message run.
 """
 
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -66,6 +66,28 @@ def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, resp
     text = latest_text(tracker)
     if classify_signs(text).is_empty and find_place_in_text(text) is None:
         say(dispatcher, response)
+
+
+def _validated(
+    slot: str,
+    value: Any,
+    known: set[str],
+    parse: Callable[[str], str | None],
+    not_understood: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> dict:
+    """A known value, 'unknown' for a skip, the parsed answer, or None and a kind re-ask."""
+    if value in known or value == UNKNOWN:
+        return {slot: value}
+    text = str(value or "")
+    if is_skip(text):
+        return {slot: UNKNOWN}
+    parsed = parse(text)
+    if parsed:
+        return {slot: parsed}
+    _say_not_understood(dispatcher, tracker, not_understood)
+    return {slot: None}
 
 
 class ValidateWorryForm(FormValidationAction):
@@ -132,40 +154,20 @@ class ValidateWorryForm(FormValidationAction):
     # -- validation ---------------------------------------------------------------------------
 
     def validate_role(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value in ROLES or value == UNKNOWN:
-            return {"role": value}
-        text = str(value or "")
-        if is_skip(text):
-            return {"role": UNKNOWN}
-        role = parse_role(text)
-        if role:
-            return {"role": role}
-        _say_not_understood(dispatcher, tracker, "utter_role_not_understood")
-        return {"role": None}
+        return _validated("role", value, set(ROLES), parse_role, "utter_role_not_understood", dispatcher, tracker)
 
     def validate_kommune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value in kommune_names() or value == UNKNOWN:
-            return {"kommune": value}
-        text = str(value or "")
-        if is_skip(text):
-            return {"kommune": UNKNOWN}
-        match = lookup_place(text)
-        if match:
-            return {"kommune": match.kommune}
-        _say_not_understood(dispatcher, tracker, "utter_kommune_not_understood")
-        return {"kommune": None}
+        def official_name(text: str) -> str | None:
+            match = lookup_place(text)
+            return match.kommune if match else None
+
+        return _validated(
+            "kommune", value, set(kommune_names()), official_name, "utter_kommune_not_understood", dispatcher, tracker
+        )
 
     def validate_age_band(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value in {band.id for band in age_bands()} or value == UNKNOWN:
-            return {"age_band": value}
-        text = str(value or "")
-        if is_skip(text):
-            return {"age_band": UNKNOWN}
-        band = parse_age_band(text)
-        if band:
-            return {"age_band": band}
-        _say_not_understood(dispatcher, tracker, "utter_age_not_understood")
-        return {"age_band": None}
+        bands = {band.id for band in age_bands()}
+        return _validated("age_band", value, bands, parse_age_band, "utter_age_not_understood", dispatcher, tracker)
 
     def validate_signs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return {"signs": list(value or [])}
