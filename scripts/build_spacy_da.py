@@ -14,6 +14,7 @@ def build(target: Path) -> None:
     nlp = spacy.blank("da")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
+    target.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(target)
 
 
