@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot.knowledge.loading import load_data
-from bot.knowledge.text import fold, fold_key
+from bot.knowledge.text import fold, fold_key, word_start_pattern
 
 ROLES = ("parent", "relative", "school_staff", "professional", "self")
 UNKNOWN = "unknown"
@@ -27,10 +27,6 @@ class AgeBand:
     words: re.Pattern
 
 
-def _word_pattern(words: list[str]) -> re.Pattern:
-    return re.compile(r"(?<!\w)(?:" + "|".join(fold(word) for word in words) + ")")
-
-
 @cache
 def _vocab() -> dict:
     return load_data("form_vocab")
@@ -38,14 +34,14 @@ def _vocab() -> dict:
 
 @cache
 def _role_patterns() -> dict[str, re.Pattern]:
-    return {role: _word_pattern(words) for role, words in _vocab()["roles"].items()}
+    return {role: word_start_pattern(words) for role, words in _vocab()["roles"].items()}
 
 
 @cache
 def age_bands() -> tuple[AgeBand, ...]:
     """The age bands, youngest first."""
     return tuple(
-        AgeBand(raw["id"], raw["label"], raw["max_age"], raw["in_school"], _word_pattern(raw["words"]))
+        AgeBand(raw["id"], raw["label"], raw["max_age"], raw["in_school"], word_start_pattern(raw["words"]))
         for raw in _vocab()["age_bands"]
     )
 
@@ -71,7 +67,7 @@ def parse_role(text: str) -> str | None:
 
 @cache
 def _role_mentions() -> dict[str, re.Pattern]:
-    return {role: _word_pattern(words) for role, words in _vocab()["role_mentions"].items()}
+    return {role: word_start_pattern(words) for role, words in _vocab()["role_mentions"].items()}
 
 
 def mentioned_role(text: str) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from bot.knowledge.loading import load_data
-from bot.knowledge.text import fold
+from bot.knowledge.text import fold, word_start_pattern
 
 SEVERITIES = ("serious", "combination", "not_a_sign")
 
@@ -38,17 +38,12 @@ class SignFindings:
         return not self.all_ids
 
 
-def _compile(patterns: list[str]) -> re.Pattern:
-    alternatives = "|".join(f"(?:{fold(pattern)})" for pattern in patterns)
-    return re.compile(rf"(?<!\w)(?:{alternatives})")
-
-
 @cache
 def sign_groups() -> dict[str, SignGroup]:
     """Every sign group keyed by id, in the order of the data file."""
     raw = load_data("signs")
     return {
-        entry["id"]: SignGroup(entry["id"], severity, entry["label"], _compile(entry["patterns"]))
+        entry["id"]: SignGroup(entry["id"], severity, entry["label"], word_start_pattern(entry["patterns"]))
         for severity in SEVERITIES
         for entry in raw[severity]
     }

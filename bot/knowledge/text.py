@@ -14,6 +14,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def word_start_pattern(patterns: list[str]) -> re.Pattern:
+    """One regex for a list of patterns, each folded and matched at the start of a word."""
+    alternatives = "|".join(f"(?:{fold(pattern)})" for pattern in patterns)
+    return re.compile(rf"(?<!\w)(?:{alternatives})")
+
+
 def fold_key(text: str) -> str:
     """A folded key with punctuation and spacing collapsed: 'Lyngby-Taarbæk' -> 'lyngby taarbaek'."""
     return _NON_WORD.sub(" ", fold(text)).strip()

@@ -10,11 +10,7 @@ from functools import cache
 
 from bot.knowledge.contacts import route
 from bot.knowledge.loading import load_data
-from bot.knowledge.text import fold
-
-
-def _pattern(patterns: list[str]) -> re.Pattern:
-    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{fold(p)})" for p in patterns) + ")")
+from bot.knowledge.text import fold, word_start_pattern
 
 
 @cache
@@ -22,7 +18,7 @@ def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     raw = load_data("urgency")
     emergency = route("emergency").number
     phrases = [phrase.replace("{emergency_number}", emergency) for phrase in raw["acute_phrases"]]
-    return _pattern(phrases), _pattern(raw["danger"]), _pattern(raw["imminence"])
+    return word_start_pattern(phrases), word_start_pattern(raw["danger"]), word_start_pattern(raw["imminence"])
 
 
 def is_acute(text: str) -> bool:
