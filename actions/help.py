@@ -6,8 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import say, say_hotline_closed_if_needed
-from bot.knowledge.places import lookup_place
+from actions.messages import known_place, say, say_hotline_closed_if_needed
 
 
 class ActionAcuteDanger(Action):
@@ -35,8 +34,7 @@ class ActionGiveContacts(Action):
     ) -> list[EventType]:
         say(dispatcher, "utter_contacts")
         say_hotline_closed_if_needed(dispatcher)
-        kommune = tracker.get_slot("kommune")
-        place = lookup_place(kommune) if kommune else None
+        place = known_place(tracker)
         if place:
             say(dispatcher, "utter_contacts_infohus", kommune=place.kommune, police_district=place.police_district.name)
         return []

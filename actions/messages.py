@@ -1,4 +1,5 @@
-"""Sending the messages that custom actions compose, with the contact facts filled in."""
+"""Sending the messages that custom actions compose, with the contact facts filled in, and
+reading what the tracker holds."""
 
 from datetime import datetime, timezone
 from functools import cache
@@ -10,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.contacts import contact_variables, route
+from bot.knowledge.places import PlaceMatch, lookup_place
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
 
@@ -68,3 +70,9 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+def known_place(tracker: Tracker) -> PlaceMatch | None:
+    """The kommune and police district the conversation has settled on, if any."""
+    kommune = tracker.get_slot("kommune")
+    return lookup_place(kommune) if kommune else None

@@ -6,9 +6,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import say, say_hotline_closed_if_needed
+from actions.messages import known_place, say, say_hotline_closed_if_needed
 from bot.knowledge.answers import band_in_school
-from bot.knowledge.places import PlaceMatch, lookup_place
+from bot.knowledge.places import PlaceMatch
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids, labels
 
@@ -16,11 +16,6 @@ from bot.knowledge.signs import SignFindings, findings_from_ids, labels
 def _role(tracker: Tracker) -> Role:
     value = tracker.get_slot("role")
     return Role(value) if value in {role.value for role in Role} else Role.UNKNOWN
-
-
-def _place(tracker: Tracker) -> PlaceMatch | None:
-    kommune = tracker.get_slot("kommune")
-    return lookup_place(kommune) if kommune else None
 
 
 def _young_in_school(tracker: Tracker, role: Role) -> bool:
@@ -36,7 +31,7 @@ def situation_from(tracker: Tracker) -> Situation:
         role=role,
         acute=bool(tracker.get_slot("acute")),
         serious_signs=bool(findings.serious),
-        kommune_known=_place(tracker) is not None,
+        kommune_known=known_place(tracker) is not None,
         young_in_school=_young_in_school(tracker, role),
     )
 
@@ -91,7 +86,7 @@ class ActionRecommendRoute(Action):
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(tracker.get_slot("signs") or []))
-        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker), for_self=for_self)
+        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=for_self)
         say(dispatcher, "utter_route_outro")
         return []
 
@@ -107,6 +102,6 @@ class ActionSupportSelf(Action):
     ) -> list[EventType]:
         situation = Situation(role=Role.SELF, acute=bool(tracker.get_slot("acute")))
         say(dispatcher, "utter_self_support")
-        dispatch_routes(dispatcher, recommend_route(situation), _place(tracker), for_self=True)
+        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=True)
         say(dispatcher, "utter_route_outro")
         return [SlotSet("role", Role.SELF.value)]

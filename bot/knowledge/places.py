@@ -92,6 +92,12 @@ def _index() -> dict[str, _Entry]:
     return index
 
 
+def _entry_for(key: str) -> _Entry | None:
+    """The index entry for a folded key, tried as typed and then loosely."""
+    index = _index()
+    return index.get(key) or index.get(_loose(key))
+
+
 def _match(entry: _Entry) -> PlaceMatch:
     return PlaceMatch(entry.kommune, district_of_kommune()[entry.kommune], entry.name, entry.kind)
 
@@ -101,15 +107,11 @@ def lookup_place(name: str) -> PlaceMatch | None:
     key = _strip_noise(fold_key(name))
     if not key:
         return None
-    index = _index()
-    for candidate in (key, _loose(key)):
-        if candidate in index:
-            return _match(index[candidate])
-    if len(key) >= _FUZZY_MIN_LENGTH:
-        close = difflib.get_close_matches(key, index.keys(), n=1, cutoff=_FUZZY_CUTOFF)
-        if close:
-            return _match(index[close[0]])
-    return None
+    entry = _entry_for(key)
+    if entry is None and len(key) >= _FUZZY_MIN_LENGTH:
+        close = difflib.get_close_matches(key, _index().keys(), n=1, cutoff=_FUZZY_CUTOFF)
+        entry = _index()[close[0]] if close else None
+    return _match(entry) if entry else None
 
 
 def find_place_in_text(text: str) -> PlaceMatch | None:
@@ -122,11 +124,10 @@ def find_place_in_text(text: str) -> PlaceMatch | None:
     original = _WORD.findall(text)
     tokens = [fold_key(word) for word in original]
     whole_message = _strip_noise(" ".join(tokens))
-    index = _index()
     for start in range(len(tokens)):
         for length in range(min(_MAX_NGRAM, len(tokens) - start), 0, -1):
             phrase = " ".join(tokens[start : start + length])
-            entry = index.get(phrase) or index.get(_loose(phrase))
+            entry = _entry_for(phrase)
             if entry is None:
                 continue
             cued = start > 0 and tokens[start - 1] in _PLACE_CUES
