@@ -1,0 +1,1 @@
+"""Privacy: the Danish anonymiser, keyed pseudonyms and the anonymising tracker store."""

@@ -1,0 +1,92 @@
+"""The handoff tables: one row per case, and an append-only audit row per status change."""
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator):
+    """Stored as naive UTC on every backend, read back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Status(str, enum.Enum):
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    EXPIRED = "expired"
+
+
+# The only status changes there are. A claimed case can be released back to the queue.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.QUEUED: frozenset({Status.CLAIMED, Status.EXPIRED}),
+    Status.CLAIMED: frozenset({Status.RESOLVED, Status.QUEUED}),
+    Status.RESOLVED: frozenset(),
+    Status.EXPIRED: frozenset(),
+}
+
+STATUS_TYPE = Enum(Status, name="handoff_status", native_enum=False, length=16, values_callable=lambda e: [s.value for s in e])
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Handoff(Base):
+    """A case for hotline staff. Holds no name, number or sender id: only a keyed hash."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    conversation_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[Status] = mapped_column(STATUS_TYPE, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(32))
+    age_band: Mapped[str | None] = mapped_column(String(32))
+    kommune: Mapped[str | None] = mapped_column(String(64))
+    police_district: Mapped[str | None] = mapped_column(String(64))
+    sign_groups: Mapped[list[str]] = mapped_column(JSON)
+    urgency: Mapped[str] = mapped_column(String(16))
+    routes: Mapped[list[str]] = mapped_column(JSON)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    audit: Mapped[list["AuditEntry"]] = relationship(
+        back_populates="handoff", order_by="AuditEntry.id", passive_deletes=True
+    )
+
+
+class AuditEntry(Base):
+    """One status change: from what, to what, by whom, when. Rows are never updated."""
+
+    __tablename__ = "handoff_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[Status | None] = mapped_column(STATUS_TYPE)
+    to_status: Mapped[Status] = mapped_column(STATUS_TYPE)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    handoff: Mapped[Handoff] = relationship(back_populates="audit")

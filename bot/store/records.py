@@ -1,0 +1,47 @@
+"""What the assistant hands over: a plain, JSON-safe record, and the case code the user quotes."""
+
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from bot.store.settings import settings
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    """One handoff as the action builds it. Every text in it has been anonymised."""
+
+    code: str
+    idempotency_key: str
+    conversation_hash: str
+    created_at: datetime
+    reason: str
+    urgency: str
+    role: str | None = None
+    age_band: str | None = None
+    kommune: str | None = None
+    police_district: str | None = None
+    sign_groups: list[str] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
+    summary: str | None = None
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "created_at": self.created_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "HandoffRecord":
+        return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
+
+
+def new_case_code() -> str:
+    """A random code like "K7HM-4XRT": from a cryptographic source, no look-alike characters."""
+    fmt = settings().case_code
+    raw = "".join(secrets.choice(fmt.alphabet) for _ in range(fmt.length))
+    return "-".join(raw[i : i + fmt.group] for i in range(0, fmt.length, fmt.group))
+
+
+def normalise_case_code(text: str) -> str:
+    """The stored form of a code as staff might type it: "k7hm 4xrt" -> "K7HM-4XRT"."""
+    fmt = settings().case_code
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(raw[i : i + fmt.group] for i in range(0, len(raw), fmt.group))
