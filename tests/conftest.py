@@ -51,3 +51,27 @@ def run_action(action, tracker: Tracker, domain: dict[str, Any]) -> tuple[list[d
 
 def texts(messages: list[dict]) -> list[str]:
     return [m.get("text") or "" for m in messages]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database of each kind the store supports."""
+    from tests.support.databases import fresh_postgres_database
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'handoffs.db'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def store_engine(database_url):
+    """An engine on a migrated database."""
+    from bot.store.engine import make_engine
+    from bot.store.migrate import upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
