@@ -10,6 +10,7 @@ APP_VENV := .venv
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SPACY_DA := var/spacy_da/meta.json
+LEXICON := var/lexicon_da.txt.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_DA)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -44,7 +45,10 @@ $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 	$(RASA) train --fixed-model-name current --out models --quiet
 	touch $@
 
-setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(SPACY_DA)
+$(LEXICON): scripts/build_lexicon_da.py $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python scripts/build_lexicon_da.py $@
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(SPACY_DA) $(LEXICON)
 
 model: setup $(MODEL)
 

@@ -1,0 +1,33 @@
+"""Anonymising Rasa events (as dicts) before they are stored: texts, entity and slot values, metadata."""
+
+from typing import Any
+
+from bot.privacy.anonymizer import anonymize
+
+# Keys whose string values may hold what a user typed: message text, entity values, slot values.
+TEXT_KEYS = frozenset({"text", "value", "action_text"})
+# Keys whose whole subtree may hold user data (channel metadata).
+FREE_KEYS = frozenset({"metadata"})
+
+
+def _anonymize_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return anonymize(value)
+    if isinstance(value, list):
+        return [_anonymize_all(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _anonymize_all(item) for key, item in value.items()}
+    return value
+
+
+def anonymize_event(data: Any) -> Any:
+    """A copy of an event dict with every user-typed string anonymised; names, intents and
+    timestamps unchanged."""
+    if isinstance(data, list):
+        return [anonymize_event(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    return {
+        key: _anonymize_all(value) if key in TEXT_KEYS | FREE_KEYS else anonymize_event(value)
+        for key, value in data.items()
+    }

@@ -1,0 +1,251 @@
+"""Finds person names (NAVN) and usernames introduced by words (BRUGERNAVN) in Danish text.
+
+Danish writes only proper nouns with a capital letter, so a capitalised word in mid-sentence that
+is not an ordinary word, a place, a platform or a public figure is taken for a name. Known names
+count in any case unless they are also ordinary words ("Per", "Bo", "hans"); those, and unknown
+words, count after cues such as "hedder", "min søn" or "eleven".
+"""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from bot.privacy.spans import Ranges, Span
+from bot.privacy.vocabulary import Vocabulary, vocabulary
+
+TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9_][A-Za-zÀ-ÖØ-öø-ÿ0-9_'’.-]*")
+SENTENCE_MARKS = frozenset('.!?:;\n"“”«»(-–•*')
+NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "van", "von", "de", "abu", "abd", "ben", "da", "di"})
+FOLLOWS_A_SUBJECT = frozenset(
+    "er har var siger sagde skriver skrev bliver blev og kan vil skal går gik ser så spiller sidder snakker "
+    "taler mener tror begyndte begynder lytter læser deler hænger sender sendte fik får virker hedder her "
+    "på fra i is has was said".split()
+)
+USERNAME_SHAPE = re.compile(r".*(?:_|[a-zæøå]\d{2,}|\d[a-zæøå]|[a-zæøå][A-ZÆØÅ]).*")
+
+
+@dataclass
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def bare(self) -> str:
+        """Without trailing dots and apostrophes: "Jonas'" -> "Jonas"."""
+        return self.text.rstrip(".'’")
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+    @property
+    def all_caps(self) -> bool:
+        return len(self.bare) > 1 and self.bare.isupper()
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
+
+
+def name_stem(word: str, vocab: Vocabulary) -> str | None:
+    """The known name in a word: itself, its genitive ("Sofies", "Jonas'") or its hyphenated parts."""
+    lower = word.lower().rstrip(".'’")
+    for candidate in (lower, lower.removesuffix("'s").removesuffix("’s")):
+        if vocab.is_name(candidate):
+            return candidate
+    if lower.endswith("s") and vocab.is_name(lower[:-1]):
+        return lower[:-1]
+    parts = lower.split("-")
+    if len(parts) > 1 and all(vocab.is_name(p) for p in parts if p):
+        return parts[0]
+    return None
+
+
+@cache
+def _protected_pattern() -> re.Pattern:
+    vocab = vocabulary()
+    phrases = sorted((p for p in vocab.keep_phrases if p), key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w])")
+
+
+def protected_ranges(text: str) -> Ranges:
+    """Platforms, organisations, public figures and multi-word places, written as listed."""
+    return Ranges([(m.start(), m.end()) for m in _protected_pattern().finditer(text)])
+
+
+def _cue_before(tokens: list[Token], index: int, text: str, cues) -> bool:
+    """True if the words just before token `index` end with one of `cues`."""
+    for width in (1, 2, 3, 4):
+        if index - width < 0:
+            break
+        before = tokens[index - width : index]
+        if before and text[before[-1].end : tokens[index].start].strip(" ") not in {"", ":", ","}:
+            return False
+        phrase = " ".join(t.bare.lower() for t in before)
+        if phrase in cues:
+            return True
+    return False
+
+
+class NameFinder:
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.strong = frozenset(vocab.strong_cues)
+        self.self_cues = frozenset(vocab.self_cues)
+        self.username_cues = frozenset(vocab.username_cues)
+
+    def find(self, text: str) -> list[Span]:
+        tokens = tokenize(text)
+        protected = protected_ranges(text)
+        spans: list[Span] = []
+        is_name = [False] * len(tokens)
+        for i, token in enumerate(tokens):
+            if protected.contains(token.start, token.end) and not (
+                token.capitalised and name_stem(token.text, self.vocab) and self._cued(tokens, i, text)
+            ):
+                continue
+            kind = self._classify(tokens, i, text)
+            if kind == "NAVN":
+                is_name[i] = True
+            elif kind == "BRUGERNAVN":
+                spans.append(Span(token.start, token.start + len(token.text.rstrip(".,")), "BRUGERNAVN"))
+        spans += self._merge_names(tokens, is_name, text, protected)
+        return spans
+
+    def _cued(self, tokens: list[Token], i: int, text: str) -> bool:
+        return _cue_before(tokens, i, text, self.strong) or _cue_before(tokens, i, text, self.vocab.relation_cues)
+
+    @staticmethod
+    def _sentence_start(tokens: list[Token], i: int, text: str) -> bool:
+        if i == 0:
+            return True
+        before = text[tokens[i - 1].end : tokens[i].start].replace(" ", "").replace("\t", "")
+        last_of_previous = tokens[i - 1].text[-1]
+        return any(mark in SENTENCE_MARKS for mark in before) or (not before and last_of_previous == ".")
+
+    def _classify(self, tokens: list[Token], i: int, text: str) -> str | None:
+        vocab = self.vocab
+        token = tokens[i]
+        word = token.bare
+        lower = word.lower()
+        if not word or lower in vocab.keep_words or word.isdigit():
+            return None
+        if "-" in word and not word.rsplit("-", 1)[1][:1].isupper():  # "SSP-medarbejder", "CPR-nummer"
+            return None
+        if self._username(tokens, i, text):
+            return "BRUGERNAVN"
+        if not any(ch.isalpha() for ch in word):
+            return None
+        stem = name_stem(word, vocab)
+        if stem is None and lower in vocab.place_words:
+            return None
+        strong_cue = _cue_before(tokens, i, text, self.strong)
+        relation_cue = _cue_before(tokens, i, text, vocab.relation_cues)
+        start = self._sentence_start(tokens, i, text)
+        plain = vocab.is_plain_word(lower)
+        if stem is not None and stem not in vocab.ambiguous_names:
+            return "NAVN" if lower not in vocab.stop_words or token.capitalised and not start else None
+        if stem is not None:  # a name that is also an ordinary word: needs context
+            if strong_cue or relation_cue or (token.capitalised and not start and not token.all_caps):
+                return "NAVN"
+            if token.capitalised and (self._next_is_name(tokens, i) or self._followed_like_a_subject(tokens, i, text)):
+                return "NAVN"
+            return None
+        if lower in vocab.stop_words:
+            return None
+        if strong_cue and (token.capitalised or not plain):
+            return "NAVN"
+        if relation_cue and not plain and len(word) > 1:
+            return "NAVN"
+        if _cue_before(tokens, i, text, self.self_cues):
+            return "NAVN" if token.capitalised and not plain else None
+        if token.capitalised and not token.all_caps and not plain:
+            if not start:
+                return "NAVN"
+            if self._followed_like_a_subject(tokens, i, text) or self._next_is_name(tokens, i):
+                return "NAVN"
+        return None
+
+    @staticmethod
+    def _followed_like_a_subject(tokens: list[Token], i: int, text: str) -> bool:
+        """"Per er ...", "Karl og ...", "Leon, min søn": the word is the subject of its sentence."""
+        if i + 1 >= len(tokens):
+            return False
+        between = text[tokens[i].end : tokens[i + 1].start].strip()
+        following = tokens[i + 1].bare.lower()
+        if following == "og":  # "Karl og Sten", but not "Mark og skov"
+            return not between and i + 2 < len(tokens) and tokens[i + 2].capitalised
+        return between == "," or (not between and following in FOLLOWS_A_SUBJECT)
+
+    def _next_is_name(self, tokens: list[Token], i: int) -> bool:
+        if i + 1 >= len(tokens):
+            return False
+        following = tokens[i + 1]
+        stem = name_stem(following.text, self.vocab)
+        return following.capitalised and stem is not None and stem not in self.vocab.ambiguous_names
+
+    def _username(self, tokens: list[Token], i: int, text: str) -> bool:
+        """A handle without "@": shaped like one (digits, underscores, inner capitals), or introduced
+        by "brugernavn", "gamertag" ..., or followed by "på Discord"."""
+        token = tokens[i]
+        word = token.text.rstrip(".,")
+        if word.lower() in self.vocab.keep_words or word.isdigit():
+            return False
+        shaped = bool(USERNAME_SHAPE.fullmatch(word)) and not word.isupper()
+        if shaped and not re.fullmatch(r"\d+[a-zæøå]{1,2}\.?", word):  # "3.", "14år", "9b" are not handles
+            return True
+        cued = _cue_before(tokens, i, text, self.username_cues) or (
+            i >= 2 and tokens[i - 1].bare.lower() in {"er", "hedder"}
+            and _cue_before(tokens, i - 1, text, self.username_cues)
+        )
+        if cued and not self.vocab.is_plain_word(word):
+            return True
+        on_platform = (
+            i + 2 < len(tokens)
+            and tokens[i + 1].bare.lower() in {"på", "on", "i", "inde på"}
+            and tokens[i + 2].bare.lower() in self.vocab.platforms
+        )
+        return on_platform and _cue_before(tokens, i, text, self.strong) and name_stem(word, self.vocab) is None
+
+    def _merge_names(
+        self, tokens: list[Token], is_name: list[bool], text: str, protected: Ranges
+    ) -> list[Span]:
+        """Join a name with the names, particles and unknown capitalised words next to it."""
+        def joinable(j: int) -> bool:
+            token = tokens[j]
+            if protected.contains(token.start, token.end):
+                return False
+            if name_stem(token.text, self.vocab) is not None and token.capitalised:
+                return True
+            return token.capitalised and not token.all_caps and not self.vocab.is_plain_word(token.bare)
+
+        spans = []
+        i = 0
+        while i < len(tokens):
+            if not is_name[i]:
+                i += 1
+                continue
+            first = last = i
+            while last + 1 < len(tokens) and self._adjacent(tokens, last, text) and (
+                is_name[last + 1] or joinable(last + 1)
+                or (tokens[last + 1].bare.lower() in NAME_PARTICLES and last + 2 < len(tokens)
+                    and tokens[last + 2].capitalised and self._adjacent(tokens, last + 1, text))
+            ):
+                last += 1
+            spans.append(Span(tokens[first].start, tokens[first].start + len(text[tokens[first].start : tokens[last].end].rstrip(".")), "NAVN"))
+            i = last + 1
+        return spans
+
+    @staticmethod
+    def _adjacent(tokens: list[Token], i: int, text: str) -> bool:
+        return text[tokens[i].end : tokens[i + 1].start] == " " if i + 1 < len(tokens) else False
+
+
+@cache
+def name_finder() -> NameFinder:
+    return NameFinder(vocabulary())
+
+
+def find_names_and_usernames(text: str) -> list[Span]:
+    return name_finder().find(text)
