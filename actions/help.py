@@ -1,4 +1,4 @@
-"""Direct help: acute danger, contact details, a human, and the English reply."""
+"""Direct help: acute danger, contact details and the English reply."""
 
 from typing import Any
 
@@ -37,20 +37,6 @@ class ActionGiveContacts(Action):
         place = known_place(tracker)
         if place:
             say(dispatcher, "utter_contacts_infohus", kommune=place.kommune, police_district=place.police_district.name)
-        return []
-
-
-class ActionOfferHuman(Action):
-    """Points to the people at the hotline, with its hours."""
-
-    def name(self) -> str:
-        return "action_offer_human"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        say(dispatcher, "utter_human_hotline")
-        say_hotline_closed_if_needed(dispatcher)
         return []
 
 

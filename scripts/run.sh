@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/services.sh
 trap stop_services EXIT INT TERM
 
+prepare_store
+start_maintenance
 start_actions
 start_rasa
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions

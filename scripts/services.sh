@@ -1,9 +1,12 @@
 # Shared by run.sh and test.sh: start the action server and the Rasa server on loopback.
-# Source it; it defines start_actions, start_rasa, wait_for_url and stop_services.
+# Source it; it defines prepare_store, start_maintenance, start_actions, start_rasa, wait_for_url
+# and stop_services. DATABASE_URL, TRACKER_STORE_URL and HANDOFF_SPOOL_DIR default to files under
+# var/ (see bot/store/settings.py) when unset.
 
 : "${RASA_PORT:=5005}" "${ACTION_PORT:=5055}"
 export RASA_PORT ACTION_PORT RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 export SANIC_HOST=127.0.0.1   # the action server listens on loopback only
+export LOG_LEVEL=INFO LOG_LEVEL_LIBRARIES=ERROR   # Rasa: never DEBUG, which would log message text
 LOG_DIR=${LOG_DIR:-var/log}
 mkdir -p "$LOG_DIR"
 
@@ -12,6 +15,17 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   echo "RASA_AUTH_TOKEN is not set: using a random token for this run."
 fi
 export RASA_AUTH_TOKEN
+
+prepare_store() {
+  .venv/bin/python -m bot migrate >>"$LOG_DIR/migrate.log" 2>&1 \
+    || { echo "Could not prepare the handoff database; see $LOG_DIR/migrate.log" >&2; tail -n 20 "$LOG_DIR/migrate.log" >&2; return 1; }
+}
+
+# Writes spooled handoffs, expires unclaimed cases and purges what is past retention.
+start_maintenance() {
+  .venv/bin/python -m bot maintain >"$LOG_DIR/maintenance.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+}
 
 start_actions() {
   .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" \

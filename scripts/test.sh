@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155}
 export LOG_DIR=results/logs
 rm -rf results && mkdir -p results
+# The running assistant stores into files of this run, which the privacy acceptance test scans.
+export DATABASE_URL="sqlite:///$PWD/results/handoffs.db" TRACKER_STORE_URL="sqlite:///$PWD/results/tracker.db"
+export HANDOFF_SPOOL_DIR="$PWD/results/spool" HANDOFF_HASH_KEY=test-run-key
+if [ -z "${TEST_POSTGRES_URL:-}" ]; then
+  echo "NOTE: TEST_POSTGRES_URL is not set, so the PostgreSQL store tests will be skipped (listed below)."
+fi
 source scripts/services.sh
 trap stop_services EXIT INT TERM
 
@@ -29,6 +35,8 @@ step "Test stories (any failed story fails)"
 .venv/bin/python scripts/stories_gate.py results/core
 
 step "Conversations against the running assistant"
+prepare_store
+start_maintenance
 start_actions
 start_rasa
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions

@@ -13,7 +13,7 @@ from actions.fallback import (
     ActionDefaultFallback,
     ActionHandleOutOfScope,
 )
-from actions.help import ActionAcuteDanger, ActionGiveContacts, ActionOfferHuman, ActionReplyInEnglish
+from actions.help import ActionAcuteDanger, ActionGiveContacts, ActionReplyInEnglish
 from actions.recommend import ActionRecommendRoute, ActionSupportSelf
 from actions.session import ActionSessionStart
 from actions.worry_form import ActionAskSigns, ValidateWorryForm
@@ -219,12 +219,6 @@ def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):
     _, sent = run_action(ActionGiveContacts(), make_tracker(slots={"kommune": "Bornholm"}), domain)
     joined = "\n".join(texts(sent))
     assert EMERGENCY in joined and HOTLINE in joined and POLICE in joined and "Bornholms Politi" in joined
-
-
-def test_offer_human_outside_hours_says_so(domain, monkeypatch):
-    set_clock(monkeypatch, 6)
-    _, sent = run_action(ActionOfferHuman(), make_tracker(), domain)
-    assert HOTLINE in texts(sent)[0] and "lukket" in texts(sent)[1]
 
 
 def test_english_reply_is_in_english_with_the_hotline(domain):

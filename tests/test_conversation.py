@@ -6,6 +6,7 @@ with a message saying so.
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -21,6 +22,7 @@ HOTLINE = route("hotline").number
 HOURS = route("hotline").hours.text_da
 EMERGENCY = route("emergency").number
 POLICE = route("police").number
+CASE_CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 
 
 @pytest.fixture
@@ -149,10 +151,21 @@ def test_english_gets_a_short_english_answer(chat):
     assert HOTLINE in english and route("hotline").hours.text_en in english
 
 
-def test_asking_for_a_human_in_the_middle(chat):
+def test_asking_for_a_human_in_the_middle_hands_over_with_a_case_code(chat):
     start_worry(chat)
-    replies = chat("kan jeg ikke bare tale med et rigtigt menneske")
-    assert any(HOTLINE in r and HOURS in r for r in replies)
+    joined = "\n".join(chat("kan jeg ikke bare tale med et rigtigt menneske"))
+    code = CASE_CODE.search(joined)
+    assert code and HOTLINE in joined and HOURS in joined
+    assert "Hvem er du" not in joined
+    again = "\n".join(chat("/request_human"))
+    assert code.group() in again and "allerede" in again
+
+
+def test_accepting_the_offered_human_after_misunderstandings_hands_over(chat):
+    chat("hej")
+    chat("/out_of_scope")
+    assert any("give din henvendelse videre" in r for r in chat("/out_of_scope"))
+    assert CASE_CODE.search("\n".join(chat("/request_human")))
 
 
 def test_off_topic_twice_offers_the_hotline(chat):

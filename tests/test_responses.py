@@ -11,7 +11,8 @@ from bot.knowledge.contacts import contact_variables
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
 # Variables that actions pass besides the contact facts.
-ACTION_VARIABLES = {"sign_labels", "not_sign_labels", "police_district", "kommune", "kommune_phrase", "intent_label", "affirm_payload"}
+ACTION_VARIABLES = {"sign_labels", "not_sign_labels", "police_district", "kommune", "kommune_phrase", "intent_label", "affirm_payload",
+                    "case_code", "resolved_days", "unclaimed_days"}
 
 
 def domain_responses():

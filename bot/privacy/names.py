@@ -13,7 +13,7 @@ from functools import cache
 from bot.privacy.spans import Ranges, Span
 from bot.privacy.vocabulary import Vocabulary, vocabulary
 
-TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9_][A-Za-zÀ-ÖØ-öø-ÿ0-9_'’.-]*")
+TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ0-9_][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ0-9_'’.-]*")
 SENTENCE_MARKS = frozenset('.!?:;\n"“”«»(-–•*')
 NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "van", "von", "de", "abu", "abd", "ben", "da", "di"})
 FOLLOWS_A_SUBJECT = frozenset(

@@ -8,7 +8,7 @@ from functools import cache
 from bot.privacy.spans import Span
 from bot.privacy.vocabulary import vocabulary
 
-LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"
+LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"  # Latin-1 and Latin Extended-A (ş, ı, ž, ć, ł ...)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\"»”"
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
@@ -17,7 +17,7 @@ LINK = re.compile(
     r"|\b(?:[\w-]+\.)+(?:dk|com|org|net|gg|me|io|tv|eu|info|se|no|de|uk|co|ly|app|xyz|ru|be|nu|to|link|ws)/[^\s<>\"]*",
     re.IGNORECASE,
 )
-HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}")
+HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}|(?<![\w/])u/[A-Za-z0-9_-]{3,}")  # @x, Reddit u/x
 CPR = re.compile(r"(?<![\d-])(\d{2})(\d{2})(\d{2})[- ]?\d{4}(?![\d-])")
 PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)\s?45[\s-]?)?"
@@ -95,7 +95,7 @@ def _address_patterns() -> tuple[re.Pattern, re.Pattern]:
     strong = "|".join(STRONG_SUFFIXES)
     capital_word = rf"[A-ZÆØÅ][{LETTER}.'’-]*\.?"
     street = (
-        rf"(?:(?:{capital_word}\s){{0,3}}[A-ZÆØÅ][{LETTER}'’-]+?(?:{suffixes})"      # Nørregade, Gammel Kongevej
+        rf"(?:(?:{capital_word}\s){{0,3}}[A-ZÆØÅ][{LETTER}'’-]*?(?:{suffixes})"      # Nørregade, Gammel Kongevej
         rf"|(?:{capital_word}\s){{1,3}}(?:{suffixes.title()}|Allé|Vej|Gade)"       # Dronning Louises Vej
         rf"|(?:[{LETTER}]+\s)?[a-zæøå][{LETTER}'’-]+?(?:{strong})"                    # nørregade, søndre allé
         rf"|(?:[{LETTER}]+\s)?(?:{strong}))"

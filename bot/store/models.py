@@ -62,7 +62,6 @@ class Handoff(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
-    reason: Mapped[str] = mapped_column(String(32))
     role: Mapped[str | None] = mapped_column(String(32))
     age_band: Mapped[str | None] = mapped_column(String(32))
     kommune: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,6 @@ class HandoffRecord:
     idempotency_key: str
     conversation_hash: str
     created_at: datetime
-    reason: str
     urgency: str
     role: str | None = None
     age_band: str | None = None

@@ -46,7 +46,6 @@ def upgrade() -> None:
         sa.Column("claimed_at", sa.DateTime),
         sa.Column("resolved_by", sa.String(64)),
         sa.Column("resolved_at", sa.DateTime, index=True),
-        sa.Column("reason", sa.String(32), nullable=False),
         sa.Column("role", sa.String(32)),
         sa.Column("age_band", sa.String(32)),
         sa.Column("kommune", sa.String(64)),

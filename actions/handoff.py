@@ -1,0 +1,115 @@
+"""Handing the conversation over to hotline staff: an anonymous case with a code the user quotes."""
+
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions.messages import known_place, say
+from actions.recommend import situation_from
+from bot.knowledge.contacts import route
+from bot.knowledge.routing import recommend_route
+from bot.knowledge.signs import findings_from_ids
+from bot.privacy.anonymizer import anonymize
+from bot.privacy.pseudonyms import conversation_pseudonym, message_idempotency_key
+from bot.store.delivery import HandoffDelivery, Outcome
+from bot.store.engine import make_engine
+from bot.store.records import HandoffRecord, new_case_code
+from bot.store.settings import settings, spool_dir
+from bot.store.spool import Spool
+
+# User messages whose words may help staff: what the user told about the worry.
+DESCRIBING_INTENTS = frozenset({"express_worry", "describe_sign", "acute_danger", "worry_about_self", "request_human"})
+SUMMARY_MESSAGES = 5
+SUMMARY_MESSAGE_CHARS = 400
+
+
+@cache
+def delivery() -> HandoffDelivery:
+    """One delivery (engine, spool, retry task) per action-server process."""
+    return HandoffDelivery(make_engine(), Spool(spool_dir()), settings().delivery)
+
+
+def urgency(tracker: Tracker) -> str:
+    if tracker.get_slot("acute"):
+        return "acute"
+    return "serious" if findings_from_ids(tracker.get_slot("signs") or []).serious else "routine"
+
+
+def _current_session(events: list[dict]) -> list[dict]:
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1]:] if starts else events
+
+
+def anonymised_summary(tracker: Tracker) -> str | None:
+    """The user's own words about the worry in this session, anonymised, most recent last."""
+    texts = [
+        event.get("text") or ""
+        for event in _current_session(tracker.events)
+        if event.get("event") == "user"
+        and ((event.get("parse_data") or {}).get("intent") or {}).get("name") in DESCRIBING_INTENTS
+    ]
+    typed = [anonymize(text.strip()[:SUMMARY_MESSAGE_CHARS]) for text in texts if text.strip() and not text.startswith("/")]
+    return " | ".join(typed[-SUMMARY_MESSAGES:]) or None
+
+
+def _message_id(tracker: Tracker) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return str(event.get("message_id") or event.get("timestamp"))
+    return "no-message"
+
+
+def handoff_record(tracker: Tracker) -> HandoffRecord:
+    """Everything staff see about a case, from the slots; free text only through the anonymiser."""
+    place = known_place(tracker)
+    return HandoffRecord(
+        code=new_case_code(),
+        idempotency_key=message_idempotency_key(tracker.sender_id, _message_id(tracker)),
+        conversation_hash=conversation_pseudonym(tracker.sender_id),
+        created_at=messages.current_time(),
+        urgency=urgency(tracker),
+        role=tracker.get_slot("role"),
+        age_band=tracker.get_slot("age_band"),
+        kommune=place.kommune if place else None,
+        police_district=place.police_district.name if place else None,
+        sign_groups=list(findings_from_ids(tracker.get_slot("signs") or []).all_ids),
+        routes=recommend_route(situation_from(tracker)),
+        summary=anonymised_summary(tracker),
+    )
+
+
+def say_case_details(dispatcher: CollectingDispatcher, case_code: str) -> None:
+    """What happens next, the number and hours, and what to do while the hotline is closed."""
+    retention = settings().retention
+    say(dispatcher, "utter_handoff_next_steps", resolved_days=round(retention.resolved_days),
+        unclaimed_days=round(retention.unclaimed_days))
+    hours = route("hotline").hours
+    if hours is not None and not hours.is_open(messages.current_time()):
+        say(dispatcher, "utter_handoff_hotline_closed", case_code=case_code)
+
+
+class ActionHandoff(Action):
+    """Creates the case (once per conversation) and tells the user its code and the way to a person."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        existing = tracker.get_slot("case_code")
+        if existing:
+            say(dispatcher, "utter_handoff_again", case_code=existing)
+            say_case_details(dispatcher, existing)
+            return []
+        record = handoff_record(tracker)
+        if await delivery().deliver(record) is Outcome.FAILED:
+            say(dispatcher, "utter_handoff_failed")
+            return []
+        say(dispatcher, "utter_handoff_created", case_code=record.code)
+        say_case_details(dispatcher, record.code)
+        return [SlotSet("case_code", record.code)]
