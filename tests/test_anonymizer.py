@@ -103,7 +103,7 @@ def test_stored_events_have_text_entities_slots_and_metadata_anonymised():
                        "entities": [{"entity": "name", "value": "Mads", "start": 15, "end": 19}]},
         "metadata": {"note": "mail mads@example.com"},
     }
-    slot = {"event": "slot", "name": "kommune", "value": "Aarhus"}
+    slot = {"event": "slot", "name": "requested_slot", "value": "age_band"}
     assert anonymize_event(event) == {
         "event": "user", "text": "Min søn hedder [NAVN]", "timestamp": 1.0,
         "parse_data": {"text": "Min søn hedder [NAVN]", "intent": {"name": "express_worry"},

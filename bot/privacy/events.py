@@ -1,4 +1,4 @@
-"""Anonymising Rasa events (as dicts) before they are stored: texts, entity and slot values, metadata."""
+"""Anonymising Rasa events (as dicts) before they are stored: texts, entity values, metadata."""
 
 from typing import Any
 
@@ -22,7 +22,10 @@ def _anonymize_all(value: Any) -> Any:
 
 def anonymize_event(data: Any) -> Any:
     """A copy of an event dict with every user-typed string anonymised; names, intents and
-    timestamps unchanged."""
+    timestamps unchanged. Slot events are kept as they are: our forms only set slots to validated
+    values from fixed vocabularies (roles, official kommune names, sign ids, slot names)."""
+    if isinstance(data, dict) and data.get("event") == "slot":
+        return data
     if isinstance(data, list):
         return [anonymize_event(item) for item in data]
     if not isinstance(data, dict):
