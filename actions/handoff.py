@@ -8,11 +8,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.messages import known_place, say
+from actions.messages import hotline_closed_now, known_place, say
 from actions.recommend import situation_from
-from bot.knowledge.contacts import route
 from bot.knowledge.routing import recommend_route
-from bot.knowledge.signs import findings_from_ids
+from bot.knowledge.signs import SignFindings, findings_from_ids
 from bot.privacy.anonymizer import anonymize
 from bot.privacy.pseudonyms import conversation_pseudonym, message_idempotency_key
 from bot.store.delivery import HandoffDelivery, Outcome
@@ -33,10 +32,10 @@ def delivery() -> HandoffDelivery:
     return HandoffDelivery(make_engine(), Spool(spool_dir()), settings().delivery)
 
 
-def urgency(tracker: Tracker) -> str:
+def urgency(tracker: Tracker, findings: SignFindings) -> str:
     if tracker.get_slot("acute"):
         return "acute"
-    return "serious" if findings_from_ids(tracker.get_slot("signs") or []).serious else "routine"
+    return "serious" if findings.serious else "routine"
 
 
 def _current_session(events: list[dict]) -> list[dict]:
@@ -66,17 +65,18 @@ def _message_id(tracker: Tracker) -> str:
 def handoff_record(tracker: Tracker) -> HandoffRecord:
     """Everything staff see about a case, from the slots; free text only through the anonymiser."""
     place = known_place(tracker)
+    findings = findings_from_ids(tracker.get_slot("signs") or [])
     return HandoffRecord(
         code=new_case_code(),
         idempotency_key=message_idempotency_key(tracker.sender_id, _message_id(tracker)),
         conversation_hash=conversation_pseudonym(tracker.sender_id),
         created_at=messages.current_time(),
-        urgency=urgency(tracker),
+        urgency=urgency(tracker, findings),
         role=tracker.get_slot("role"),
         age_band=tracker.get_slot("age_band"),
         kommune=place.kommune if place else None,
         police_district=place.police_district.name if place else None,
-        sign_groups=list(findings_from_ids(tracker.get_slot("signs") or []).all_ids),
+        sign_groups=list(findings.all_ids),
         routes=recommend_route(situation_from(tracker)),
         summary=anonymised_summary(tracker),
     )
@@ -87,8 +87,7 @@ def say_case_details(dispatcher: CollectingDispatcher, case_code: str) -> None:
     retention = settings().retention
     say(dispatcher, "utter_handoff_next_steps", resolved_days=round(retention.resolved_days),
         unclaimed_days=round(retention.unclaimed_days))
-    hours = route("hotline").hours
-    if hours is not None and not hours.is_open(messages.current_time()):
+    if hotline_closed_now():
         say(dispatcher, "utter_handoff_hotline_closed", case_code=case_code)
 
 

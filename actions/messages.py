@@ -57,10 +57,15 @@ def current_time() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def hotline_closed_now() -> bool:
+    """True when the hotline has opening hours and is outside them right now."""
+    hours = route("hotline").hours
+    return hours is not None and not hours.is_open(current_time())
+
+
 def say_hotline_closed_if_needed(dispatcher: CollectingDispatcher) -> None:
     """Tell the user when the hotline is closed right now, and when it opens."""
-    hours = route("hotline").hours
-    if hours is not None and not hours.is_open(current_time()):
+    if hotline_closed_now():
         say(dispatcher, "utter_hotline_closed_now")
 
 

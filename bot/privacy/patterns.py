@@ -96,7 +96,7 @@ def _address_patterns() -> tuple[re.Pattern, re.Pattern]:
     capital_word = rf"[A-ZÆØÅ][{LETTER}.'’-]*\.?"
     street = (
         rf"(?:(?:{capital_word}\s){{0,3}}[A-ZÆØÅ][{LETTER}'’-]*?(?:{suffixes})"      # Nørregade, Gammel Kongevej
-        rf"|(?:{capital_word}\s){{1,3}}(?:{suffixes.title()}|Allé|Vej|Gade)"       # Dronning Louises Vej
+        rf"|(?:{capital_word}\s){{1,3}}(?:{suffixes.title()})"       # Dronning Louises Vej
         rf"|(?:[{LETTER}]+\s)?[a-zæøå][{LETTER}'’-]+?(?:{strong})"                    # nørregade, søndre allé
         rf"|(?:[{LETTER}]+\s)?(?:{strong}))"
     )

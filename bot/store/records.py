@@ -32,15 +32,17 @@ class HandoffRecord:
         return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
 
 
+def _grouped(raw: str) -> str:
+    group = settings().case_code.group
+    return "-".join(raw[i : i + group] for i in range(0, len(raw), group))
+
+
 def new_case_code() -> str:
     """A random code like "K7HM-4XRT": from a cryptographic source, no look-alike characters."""
     fmt = settings().case_code
-    raw = "".join(secrets.choice(fmt.alphabet) for _ in range(fmt.length))
-    return "-".join(raw[i : i + fmt.group] for i in range(0, fmt.length, fmt.group))
+    return _grouped("".join(secrets.choice(fmt.alphabet) for _ in range(fmt.length)))
 
 
 def normalise_case_code(text: str) -> str:
     """The stored form of a code as staff might type it: "k7hm 4xrt" -> "K7HM-4XRT"."""
-    fmt = settings().case_code
-    raw = "".join(ch for ch in text.upper() if ch.isalnum())
-    return "-".join(raw[i : i + fmt.group] for i in range(0, len(raw), fmt.group))
+    return _grouped("".join(ch for ch in text.upper() if ch.isalnum()))
