@@ -11,17 +11,36 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot.privacy.spans import Ranges, Span
-from bot.privacy.vocabulary import Vocabulary, vocabulary
+from bot.privacy.vocabulary import Vocabulary, vocabulary, without_ascii_spelling
 
 TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ0-9_][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ0-9_'’.-]*")
 SENTENCE_MARKS = frozenset('.!?:;\n"“”«»(-–•*')
-NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "van", "von", "de", "abu", "abd", "ben", "da", "di"})
+NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "van", "von", "de", "abu", "abd", "ben", "da", "di", "thi"})
 FOLLOWS_A_SUBJECT = frozenset(
     "er har var siger sagde skriver skrev bliver blev og kan vil skal går gik ser så spiller sidder snakker "
     "taler mener tror begyndte begynder lytter læser deler hænger sender sendte fik får virker hedder her "
-    "på fra i is has was said".split()
+    "is has was said".split()
 )
+BEFORE_AN_AGE_OR_CLASS = frozenset({"på", "fra", "i"})  # "Ahmad på 14", "Lærke fra 7.a", "Mark fra mit hold"
+RELATIONS_AFTER_A_GENITIVE = frozenset(
+    "søn datter mor far bror søster forældre familie kæreste ven veninde venner fætter kusine onkel moster faster "
+    "mormor morfar farmor farfar stedfar stedmor lærer".split()
+)
+PRONOUN_GENITIVES = frozenset({"hans", "dens", "dets"})
+POSSESSIVES = frozenset({"hans", "hendes", "deres", "min", "mine", "mit", "sin", "sine", "sit", "his", "her"})
+BEFORE_A_PLACE = frozenset({"i", "ved", "nær", "omkring", "in", "near"})
+WEB_DOMAIN_ENDINGS = frozenset({"dk", "com", "org", "net", "eu", "info", "se", "no", "de", "io", "gg", "tv"})  # borger.dk
+DEFINITE_ENDINGS = ("erne", "ene", "en", "et")
 USERNAME_SHAPE = re.compile(r".*(?:_|[a-zæøå]\d{2,}|\d[a-zæøå]|[a-zæøå][A-ZÆØÅ]).*")
+
+
+def _dotted_handle(word: str) -> bool:
+    """"ahmad.al.muwahhid": lowercase parts of two letters or more joined by dots."""
+    parts = word.split(".")
+    return (
+        len(parts) > 1 and len(word) >= 8 and parts[-1] not in WEB_DOMAIN_ENDINGS
+        and all(len(p) >= 2 and p.isalpha() and p.islower() for p in parts)
+    )
 
 
 @dataclass
@@ -131,15 +150,19 @@ class NameFinder:
         lower = word.lower()
         if not word or lower in vocab.keep_words or word.isdigit():
             return None
-        if "-" in word and not word.rsplit("-", 1)[1][:1].isupper():  # "SSP-medarbejder", "CPR-nummer"
+        stem = name_stem(word, vocab)
+        if "-" in word and stem is None and not word.rsplit("-", 1)[1][:1].isupper():  # "SSP-medarbejder"
             return None
         if self._username(tokens, i, text):
             return "BRUGERNAVN"
         if not any(ch.isalpha() for ch in word):
             return None
-        stem = name_stem(word, vocab)
-        if stem is None and lower in vocab.place_words:
-            return None
+        if stem is None and (
+            lower in vocab.place_words
+            or without_ascii_spelling(lower) in vocab.place_words
+            or lower[:-1] in vocab.keep_words and lower.endswith("s")
+        ):
+            return None  # "Aarhus", "Roedekro", "Odins"
         strong_cue = _cue_before(tokens, i, text, self.strong)
         relation_cue = _cue_before(tokens, i, text, vocab.relation_cues)
         start = self._sentence_start(tokens, i, text)
@@ -147,8 +170,10 @@ class NameFinder:
         if stem is not None and stem not in vocab.ambiguous_names:
             return "NAVN" if lower not in vocab.stop_words or token.capitalised and not start else None
         if stem is not None:  # a name that is also an ordinary word: needs context
-            if strong_cue or relation_cue or (token.capitalised and not start and not token.all_caps):
+            if strong_cue or (token.capitalised and not start and not token.all_caps):
                 return "NAVN"
+            if relation_cue:  # "min søn Storm", "min søn storm er 14", not "min datter skriver med"
+                return "NAVN" if token.capitalised or self._followed_like_a_subject(tokens, i, text) else None
             if token.capitalised and (self._next_is_name(tokens, i) or self._followed_like_a_subject(tokens, i, text)):
                 return "NAVN"
             return None
@@ -156,27 +181,67 @@ class NameFinder:
             return None
         if strong_cue and (token.capitalised or not plain):
             return "NAVN"
-        if relation_cue and not plain and len(word) > 1:
-            return "NAVN"
+        if relation_cue and not plain and len(word) > 1 and (
+            lower not in vocab.english_words or self._followed_like_a_subject(tokens, i, text)
+        ):
+            return "NAVN"  # "min søn Oskar", "eleven mahdi", not "my student keeps", "han spiller Modern Warfare"
         if _cue_before(tokens, i, text, self.self_cues):
             return "NAVN" if token.capitalised and not plain else None
-        if token.capitalised and not token.all_caps and not plain:
+        if token.capitalised and not token.all_caps and not plain and not self._place_or_thing(tokens, i, text):
             if not start:
                 return "NAVN"
             if self._followed_like_a_subject(tokens, i, text) or self._next_is_name(tokens, i):
                 return "NAVN"
         return None
 
+    def _place_or_thing(self, tokens: list[Token], i: int, text: str) -> bool:
+        """An unknown capitalised word that reads as a place or a thing, not a person: after "i",
+        "ved" or "nær", a street or place name by its ending, a definite compound noun
+        ("Mjølnerparken"), or an English word ("Warfare", "Pride")."""
+        lower = tokens[i].bare.lower()
+        vocab = self.vocab
+        if lower in vocab.english_words or self._platform_word(lower):
+            return True
+        if i > 0 and tokens[i - 1].bare.lower() in BEFORE_A_PLACE and text[tokens[i - 1].end : tokens[i].start] == " ":
+            return True
+        if any(lower.endswith(suffix) and len(lower) > len(suffix) + 2 for suffix in vocab.street_suffixes):
+            return True
+        return len(lower) >= 8 and self._definite_compound(lower)
+
+    def _platform_word(self, lower: str) -> bool:
+        """"tiktoker", "youtuberen": a platform's name with a short Danish or English ending."""
+        return any(
+            lower.startswith(platform) and len(platform) >= 4 and 0 < len(lower) - len(platform) <= 4
+            and lower[len(platform):].isalpha()
+            for platform in self.vocab.platforms
+        )
+
+    def _definite_compound(self, lower: str) -> bool:
+        """"gadelandet" = "gade" + "landet": a definite noun whose last part is a Danish word."""
+        for ending in DEFINITE_ENDINGS:
+            if lower.endswith(ending) and not lower.endswith("sen"):
+                head = lower[: -len(ending)]
+                return any(head[cut:] in self.vocab.danish_words for cut in range(2, len(head) - 3))
+        return False
+
     @staticmethod
     def _followed_like_a_subject(tokens: list[Token], i: int, text: str) -> bool:
-        """"Per er ...", "Karl og ...", "Leon, min søn": the word is the subject of its sentence."""
+        """"Per er ...", "Karl og ...", "Leon, min søn", "Ali på 14": the word is the subject of its sentence."""
         if i + 1 >= len(tokens):
             return False
         between = text[tokens[i].end : tokens[i + 1].start].strip()
         following = tokens[i + 1].bare.lower()
-        if following == "og":  # "Karl og Sten", but not "Mark og skov"
-            return not between and i + 2 < len(tokens) and tokens[i + 2].capitalised
-        return between == "," or (not between and following in FOLLOWS_A_SUBJECT)
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if following == "og":  # "Karl og Sten", "Saga og hendes veninde", but not "Mark og skov"
+            return not between and after is not None and (after.capitalised or after.bare.lower() in POSSESSIVES)
+        if following in BEFORE_AN_AGE_OR_CLASS:  # "Ali på 14", "Lærke fra 7.a", "Mark fra mit hold", "Rúni fra Færøerne"
+            return not between and after is not None and (
+                after.text[:1].isdigit() or after.bare.lower() in POSSESSIVES or (following == "fra" and after.capitalised)
+            )
+        word = tokens[i].bare.lower()
+        if word.endswith("s") and word not in PRONOUN_GENITIVES and following in RELATIONS_AFTER_A_GENITIVE:
+            return not between  # "Emils mor", not "Hans mor"
+        return between in {",", "("} or (not between and following in FOLLOWS_A_SUBJECT)
 
     def _next_is_name(self, tokens: list[Token], i: int) -> bool:
         if i + 1 >= len(tokens):
@@ -192,14 +257,16 @@ class NameFinder:
         word = token.text.rstrip(".,")
         if word.lower() in self.vocab.keep_words or word.isdigit():
             return False
-        shaped = bool(USERNAME_SHAPE.fullmatch(word)) and not word.isupper()
-        if shaped and not re.fullmatch(r"\d+[a-zæøå]{1,2}\.?", word):  # "3.", "14år", "9b" are not handles
+        if self._platform_word(word.lower()):
+            return False
+        shaped = (bool(USERNAME_SHAPE.fullmatch(word)) and not word.isupper()) or _dotted_handle(word)
+        if shaped and not re.fullmatch(r"\d+[a-zæøå]{1,4}\.?", word):  # "14år", "9b", "20erne" are not handles
             return True
         cued = _cue_before(tokens, i, text, self.username_cues) or (
             i >= 2 and tokens[i - 1].bare.lower() in {"er", "hedder"}
             and _cue_before(tokens, i - 1, text, self.username_cues)
         )
-        if cued and not self.vocab.is_plain_word(word):
+        if cued and not self.vocab.is_plain_word(word) and name_stem(word, self.vocab) is None:
             return True
         on_platform = (
             i + 2 < len(tokens)

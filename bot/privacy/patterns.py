@@ -27,12 +27,13 @@ PLATE = re.compile(r"(?<![\w])([A-Za-z]{2})[\s-]?\d{2}\s?\d{3}(?![\w])")
 PLATE_CUE = re.compile(r"(?:nummerplade\w*|plade\w*|reg\.?\s?nr\.?|registreringsnummer\w*|bil\w*)\W*$", re.IGNORECASE)
 # A house number that is really a count: "i haven 3 gange", "på vej 2 år".
 NOT_A_HOUSE_NUMBER = (
-    r"(?!\s*(?:dage|dag|gange|gang|år|timer|time|uger|uge|måneder|måned|kr|minutter|min|klasse|personer"
-    r"|børn|elever|drenge|piger|venner|af|ud|til|om|procent|%))"
+    rf"(?!\s*(?:(?:dage|dag|gange|gang|år|timer|time|uger|uge|måneder|måned|kr|minutter|min|klasse|personer"
+    rf"|børn|elever|drenge|piger|venner|af|ud|til|om|procent)(?![{LETTER}])|%))"
 )
 FLOOR = r"(?:,?\s*(?:st\.?|stuen|kl\.?|\d{1,2}\.?\s*(?:sal|th|tv|mf)\.?|\d{1,2}\.(?=\s*(?:,|$|th|tv|mf))))?(?:,?\s*(?:th|tv|mf)\.?)?"
-POSTCODE_TOWN = rf"(?:,?\s*\d{{4}}\s+[{LETTER}][{LETTER}-]+(?:\s(?:C|K|N|S|V|Ø|NV|SV|SØ|NØ|[A-ZÆØÅ][{LETTER}]+)\b)?)?"
-HOUSE_NUMBER = rf"\s+\d{{1,4}}(?:\s?[A-Za-z](?![{LETTER}]))?{NOT_A_HOUSE_NUMBER}"
+TOWN = rf"\d{{4}}\s+[{LETTER}][{LETTER}-]+(?:\s(?:[A-ZÆØÅ]{{1,2}}|[A-ZÆØÅ][{LETTER}]+)(?![{LETTER}]))?"  # 8260 Viby J
+POSTCODE_TOWN = rf"(?:,?\s*{TOWN})?"
+HOUSE_NUMBER = rf"\s+\d{{1,4}}(?!\d)(?:\s?[A-Za-z](?![{LETTER}]))?{NOT_A_HOUSE_NUMBER}"
 STRONG_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "boulevard", "vænget", "vænge", "torv")
 
 
@@ -107,14 +108,21 @@ def _address_patterns() -> tuple[re.Pattern, re.Pattern]:
         rf"{HOUSE_NUMBER}{FLOOR}{POSTCODE_TOWN})",
         re.IGNORECASE,
     )
-    return by_suffix, by_cue
+    by_postcode = re.compile(  # any street name when a postcode follows: "Skovbrynet 9, 4000 Roskilde"
+        rf"(?<![{LETTER}])(?:{capital_word}\s){{0,2}}[A-ZÆØÅ][{LETTER}'’-]+{HOUSE_NUMBER}{FLOOR},?\s*{TOWN}"
+    )
+    return by_suffix, by_cue, by_postcode
 
 
 def find_addresses(text: str) -> list[Span]:
-    """Street, house number, floor and side, postcode and town, found by the street's ending or
-    by a cue such as "bor på"."""
-    by_suffix, by_cue = _address_patterns()
-    spans = [Span(*_strip_trailing(text, m.start(), m.end()), "ADRESSE") for m in by_suffix.finditer(text)]
+    """Street, house number, floor and side, postcode and town, found by the street's ending, by a
+    cue such as "bor på", or by the postcode that follows."""
+    by_suffix, by_cue, by_postcode = _address_patterns()
+    spans = [
+        Span(*_strip_trailing(text, m.start(), m.end()), "ADRESSE")
+        for pattern in (by_suffix, by_postcode)
+        for m in pattern.finditer(text)
+    ]
     spans += [
         Span(*_strip_trailing(text, m.start("address"), m.end("address")), "ADRESSE") for m in by_cue.finditer(text)
     ]

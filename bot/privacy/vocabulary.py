@@ -23,6 +23,7 @@ class Vocabulary:
     ambiguous_names: frozenset[str]  # lowercase names that are also ordinary words
     danish_words: frozenset[str]     # lowercase word forms
     stop_words: frozenset[str]
+    english_words: frozenset[str]    # lowercase English word forms
     keep_phrases: tuple[str, ...]    # platforms, organisations, public figures, multi-word places
     keep_words: frozenset[str]       # single keep words, lowercase
     place_words: frozenset[str]      # one-word kommune and town names, lowercase
@@ -40,20 +41,37 @@ class Vocabulary:
         return lower in self.first_names or lower in self.surnames
 
     def is_plain_word(self, word: str) -> bool:
-        """An ordinary Danish word (or stop word), not only a name."""
+        """An ordinary Danish word (or stop word), not only a name, also typed without æ, ø, å ("paa")."""
         lower = word.lower()
-        return lower in self.danish_words or lower in self.stop_words
+        return any(form in self.danish_words or form in self.stop_words for form in (lower, without_ascii_spelling(lower)))
 
 
-def _read_lexicon() -> tuple[frozenset[str], frozenset[str]]:
+def without_ascii_spelling(lower: str) -> str:
+    """Danish letters for their keyboard stand-ins: "paa" -> "på", "soen" -> "søn", "Roedekro" -> "rødekro"."""
+    return lower.replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
+
+
+def _read_lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Danish word forms, Danish stop words ("!") and English word forms ("~")."""
     if not LEXICON_FILE.exists():
         raise FileNotFoundError(f"{LEXICON_FILE} is missing: run `make setup` (scripts/build_lexicon_da.py)")
     with gzip.open(LEXICON_FILE, "rt", encoding="utf-8") as handle:
         lines = handle.read().split()
     return (
-        frozenset(line for line in lines if not line.startswith("!")),
-        frozenset(line[1:] for line in lines if line.startswith("!")),
+        frozenset(line for line in lines if line[0] not in "!~"),
+        frozenset(line[1:] for line in lines if line[0] == "!"),
+        frozenset(line[1:] for line in lines if line[0] == "~"),
     )
+
+
+# Letters people often type without their accent; Danish æ, ø and å are kept as they are.
+ACCENT_FOLDING = str.maketrans("şğıçéèëêáàäâíìïóòöôúùüûćčžźżłńñřšťýđ", "sgiceeeeaaaaiiioooouuuucczzzlnnrstyd")
+
+
+def _with_unaccented(names, words: frozenset[str]) -> frozenset[str]:
+    """Lowercase names plus the forms typed without accents ("Ayşe" -> "ayse") that are not words."""
+    lower = {n.lower() for n in names}
+    return frozenset(lower | ({n.translate(ACCENT_FOLDING) for n in lower} - lower - words))
 
 
 def _place_names() -> list[str]:
@@ -78,18 +96,19 @@ def _public_numbers() -> frozenset[str]:
 def vocabulary() -> Vocabulary:
     names = yaml.safe_load((DATA_DIR / "names.yml").read_text(encoding="utf-8"))
     words = yaml.safe_load((DATA_DIR / "anonymizer.yml").read_text(encoding="utf-8"))
-    danish_words, stop_words = _read_lexicon()
+    danish_words, stop_words, english_words = _read_lexicon()
     stop_words |= frozenset(words["english_function_words"])
     places = _place_names()
     keep_phrases = tuple(words["keep"]) + tuple(words["platforms"]) + tuple(p for p in places if " " in p)
     return Vocabulary(
-        first_names=frozenset(n.lower() for n in names["first_names"]),
-        surnames=frozenset(n.lower() for n in names["surnames"]),
+        first_names=_with_unaccented(names["first_names"], danish_words | stop_words),
+        surnames=_with_unaccented(names["surnames"], danish_words | stop_words),
         ambiguous_names=frozenset(n.lower() for n in names["ambiguous"]) | (
             frozenset(n.lower() for n in names["first_names"] + names["surnames"]) & stop_words
         ),
         danish_words=danish_words,
         stop_words=stop_words,
+        english_words=english_words,
         keep_phrases=keep_phrases,
         keep_words=frozenset(p.lower() for p in keep_phrases if " " not in p),
         place_words=frozenset(p.lower() for p in places if " " not in p),
