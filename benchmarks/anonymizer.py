@@ -1,6 +1,6 @@
 """Recall and precision of the anonymiser per type on an annotated set, and its speed.
 
-    .venv/bin/python benchmarks/anonymizer.py [tests/data/anonymizer/test.txt] [--show-errors]
+    .venv/bin/python benchmarks/anonymizer.py [tests/data/anonymizer/final.txt] [--show-errors]
 
 Goals (issue 3): recall >= 0.98 overall and 1.00 for CPR, TELEFON, EMAIL; precision >= 0.90.
 """
@@ -16,7 +16,13 @@ from bot.privacy.anonymizer import anonymize  # noqa: E402
 from bot.privacy.evaluation import load_examples, score  # noqa: E402
 from bot.privacy.spans import KINDS  # noqa: E402
 
-DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "anonymizer" / "test.txt"
+WORST_CASES = {
+    "dotted run 'a.a.a.'": "a." * 50_000,
+    "capital letters 'A A A'": "A " * 50_000,
+    "digits '1 1 1'": "1 " * 50_000,
+    "street words 'på Stien 4 '": "på Stien 4 " * 9_100,
+}
+DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "anonymizer" / "final.txt"
 
 
 def main() -> int:
@@ -40,6 +46,10 @@ def main() -> int:
           f"{sum(result.predicted.values()):>6} {result.precision():>9.3f}")
     print(f"leaks (marked data visible under every type): {len(result.leaks)}")
     print(f"speed: {len(examples) / elapsed:.0f} sentences/s ({elapsed * 1000 / len(examples):.2f} ms each)")
+    for name, text in WORST_CASES.items():  # each 100 kB: the time must grow with length, not its square
+        started = time.perf_counter()
+        anonymize(text)
+        print(f"worst case {name} (100 kB): {time.perf_counter() - started:.2f} s")
     if args.show_errors:
         for title, rows in (("misses", result.misses), ("false alarms", result.false_alarms)):
             print(f"\n{title}:")

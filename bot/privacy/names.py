@@ -10,16 +10,20 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from bot.privacy.spans import Ranges, Span
-from bot.privacy.vocabulary import Vocabulary, vocabulary, without_ascii_spelling
+from bot.privacy.spans import LETTER, Ranges, Span
+from bot.privacy.vocabulary import Vocabulary, unaccented, vocabulary, without_ascii_spelling
 
-TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ0-9_][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ0-9_'’.-]*")
+TOKEN = re.compile(rf"[{LETTER}0-9_][{LETTER}0-9_'’.-]*")
 SENTENCE_MARKS = frozenset('.!?:;\n"“”«»(-–•*')
 NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "van", "von", "de", "abu", "abd", "ben", "da", "di", "thi"})
 FOLLOWS_A_SUBJECT = frozenset(
     "er har var siger sagde skriver skrev bliver blev og kan vil skal går gik ser så spiller sidder snakker "
     "taler mener tror begyndte begynder lytter læser deler hænger sender sendte fik får virker hedder her "
-    "is has was said".split()
+    "bor boede kom kommer kender kendte fortalte fortæller spurgte spørger ville skulle kunne havde gjorde "
+    "gør laver lavede ved vidste synes syntes føler følte hader elsker viste viser truer truede skrev "
+    "ringede ringer mødes mødte følger fulgte stoppede stopper nægter nægtede holder holdt "
+    "løb sad satte stod lå tog gav delte lagde købte fandt slog råbte smed brugte prøvede flyttede læste "
+    "is has was said says lives".split()
 )
 BEFORE_AN_AGE_OR_CLASS = frozenset({"på", "fra", "i"})  # "Ahmad på 14", "Lærke fra 7.a", "Mark fra mit hold"
 RELATIONS_AFTER_A_GENITIVE = frozenset(
@@ -35,11 +39,13 @@ USERNAME_SHAPE = re.compile(r".*(?:_|[a-zæøå]\d{2,}|\d[a-zæøå]|[a-zæøå]
 
 
 def _dotted_handle(word: str) -> bool:
-    """"ahmad.al.muwahhid": lowercase parts of two letters or more joined by dots."""
+    """"ahmad.al.muwahhid", "ahmad.al.99": lowercase parts of two characters or more joined by dots,
+    at least two of them words."""
     parts = word.split(".")
     return (
         len(parts) > 1 and len(word) >= 8 and parts[-1] not in WEB_DOMAIN_ENDINGS
-        and all(len(p) >= 2 and p.isalpha() and p.islower() for p in parts)
+        and all(len(p) >= 2 and p.isalnum() and p == p.lower() for p in parts)
+        and sum(p.isalpha() for p in parts) >= 2
     )
 
 
@@ -55,12 +61,18 @@ class Token:
         return self.text.rstrip(".'’")
 
     @property
+    def bare_end(self) -> int:
+        return self.start + len(self.bare)
+
+    @property
     def capitalised(self) -> bool:
         return self.text[:1].isupper()
 
     @property
     def all_caps(self) -> bool:
-        return len(self.bare) > 1 and self.bare.isupper()
+        """"SSP", "NU", and abbreviations with an ending: "PDF'er", "NPC'erne"."""
+        letters = re.split(r"['’]", self.bare)[0]
+        return len(letters) > 1 and letters.isupper()
 
 
 def tokenize(text: str) -> list[Token]:
@@ -70,7 +82,7 @@ def tokenize(text: str) -> list[Token]:
 def name_stem(word: str, vocab: Vocabulary) -> str | None:
     """The known name in a word: itself, its genitive ("Sofies", "Jonas'") or its hyphenated parts."""
     lower = word.lower().rstrip(".'’")
-    for candidate in (lower, lower.removesuffix("'s").removesuffix("’s")):
+    for candidate in (lower, lower.removesuffix("'s").removesuffix("’s"), unaccented(lower)):
         if vocab.is_name(candidate):
             return candidate
     if lower.endswith("s") and vocab.is_name(lower[:-1]):
@@ -85,7 +97,9 @@ def name_stem(word: str, vocab: Vocabulary) -> str | None:
 def _protected_pattern() -> re.Pattern:
     vocab = vocabulary()
     phrases = sorted((p for p in vocab.keep_phrases if p), key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w])")
+    with_genitive = "|".join(re.escape(p) for p in phrases if len(p) > 4)  # "Profeten Muhammeds", not "Hans"
+    short = "|".join(re.escape(p) for p in phrases if len(p) <= 4)
+    return re.compile(rf"(?<![\w])(?:(?:{with_genitive})(?:s|'s|’s)?|(?:{short}))(?![\w])")
 
 
 def protected_ranges(text: str) -> Ranges:
@@ -120,7 +134,7 @@ class NameFinder:
         spans: list[Span] = []
         is_name = [False] * len(tokens)
         for i, token in enumerate(tokens):
-            if protected.contains(token.start, token.end) and not (
+            if protected.contains(token.start, token.bare_end) and not (
                 token.capitalised and name_stem(token.text, self.vocab) and self._cued(tokens, i, text)
             ):
                 continue
@@ -170,11 +184,13 @@ class NameFinder:
         if stem is not None and stem not in vocab.ambiguous_names:
             return "NAVN" if lower not in vocab.stop_words or token.capitalised and not start else None
         if stem is not None:  # a name that is also an ordinary word: needs context
-            if strong_cue or (token.capitalised and not start and not token.all_caps):
+            if strong_cue:
                 return "NAVN"
+            if token.capitalised and not start and not token.all_caps and not self._after_place_word(tokens, i, text):
+                return "NAVN"  # "hos Sten", not "i Lund"
             if relation_cue:  # "min søn Storm", "min søn storm er 14", not "min datter skriver med"
                 return "NAVN" if token.capitalised or self._followed_like_a_subject(tokens, i, text) else None
-            if token.capitalised and (self._next_is_name(tokens, i) or self._followed_like_a_subject(tokens, i, text)):
+            if token.capitalised and (self._next_is_name(tokens, i) or self._subject_of_sentence(tokens, i, text)):
                 return "NAVN"
             return None
         if lower in vocab.stop_words:
@@ -190,9 +206,31 @@ class NameFinder:
         if token.capitalised and not token.all_caps and not plain and not self._place_or_thing(tokens, i, text):
             if not start:
                 return "NAVN"
-            if self._followed_like_a_subject(tokens, i, text) or self._next_is_name(tokens, i):
+            if self._subject_of_sentence(tokens, i, text) or self._next_is_name(tokens, i):
                 return "NAVN"
         return None
+
+    def _subject_of_sentence(self, tokens: list[Token], i: int, text: str) -> bool:
+        """The word, with any capitalised name words after it, is followed like a subject:
+        "Sten Skov er 16", "Ulv har fået"."""
+        last = i
+        while last + 1 < len(tokens) and self._adjacent(tokens, last, text) and self._name_word(tokens[last + 1]):
+            last += 1
+        return self._followed_like_a_subject(tokens, last, text)
+
+    def _name_word(self, token: Token) -> bool:
+        """A capitalised word that can be part of a name: a known name or not an ordinary word."""
+        lower = token.bare.lower()
+        if not token.capitalised or token.all_caps or lower in self.vocab.stop_words or lower in self.vocab.keep_words:
+            return False
+        if name_stem(token.text, self.vocab) is not None:
+            return True
+        return not self.vocab.is_plain_word(lower) and not ("-" in lower and lower.rsplit("-", 1)[1][:1].islower())
+
+    @staticmethod
+    def _after_place_word(tokens: list[Token], i: int, text: str) -> bool:
+        """Right after "i", "ved" or "nær": "i Lund", "ved Kvaglund"."""
+        return i > 0 and tokens[i - 1].bare.lower() in BEFORE_A_PLACE and text[tokens[i - 1].end : tokens[i].start] == " "
 
     def _place_or_thing(self, tokens: list[Token], i: int, text: str) -> bool:
         """An unknown capitalised word that reads as a place or a thing, not a person: after "i",
@@ -202,7 +240,7 @@ class NameFinder:
         vocab = self.vocab
         if lower in vocab.english_words or self._platform_word(lower):
             return True
-        if i > 0 and tokens[i - 1].bare.lower() in BEFORE_A_PLACE and text[tokens[i - 1].end : tokens[i].start] == " ":
+        if self._after_place_word(tokens, i, text):
             return True
         if any(lower.endswith(suffix) and len(lower) > len(suffix) + 2 for suffix in vocab.street_suffixes):
             return True
@@ -234,9 +272,9 @@ class NameFinder:
         after = tokens[i + 2] if i + 2 < len(tokens) else None
         if following == "og":  # "Karl og Sten", "Saga og hendes veninde", but not "Mark og skov"
             return not between and after is not None and (after.capitalised or after.bare.lower() in POSSESSIVES)
-        if following in BEFORE_AN_AGE_OR_CLASS:  # "Ali på 14", "Lærke fra 7.a", "Mark fra mit hold", "Rúni fra Færøerne"
+        if following in BEFORE_AN_AGE_OR_CLASS:  # "Ali på 14", "Lærke i 7.a", "Mark fra mit hold", "Kim fra klubben"
             return not between and after is not None and (
-                after.text[:1].isdigit() or after.bare.lower() in POSSESSIVES or (following == "fra" and after.capitalised)
+                after.text[:1].isdigit() or after.bare.lower() in POSSESSIVES or following == "fra"
             )
         word = tokens[i].bare.lower()
         if word.endswith("s") and word not in PRONOUN_GENITIVES and following in RELATIONS_AFTER_A_GENITIVE:
@@ -280,12 +318,11 @@ class NameFinder:
     ) -> list[Span]:
         """Join a name with the names, particles and unknown capitalised words next to it."""
         def joinable(j: int) -> bool:
+            """A capitalised word right after a name is part of it: "Oskar Vinding", "Susanne Skov"."""
             token = tokens[j]
-            if protected.contains(token.start, token.end):
+            if protected.contains(token.start, token.bare_end):
                 return False
-            if name_stem(token.text, self.vocab) is not None and token.capitalised:
-                return True
-            return token.capitalised and not token.all_caps and not self.vocab.is_plain_word(token.bare)
+            return token.capitalised and not token.all_caps and token.bare.lower() not in self.vocab.stop_words
 
         spans = []
         i = 0

@@ -5,35 +5,43 @@ import re
 from datetime import date
 from functools import cache
 
-from bot.privacy.spans import Span
+from bot.privacy.spans import LETTER, Span
 from bot.privacy.vocabulary import vocabulary
 
-LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"  # Latin-1 and Latin Extended-A (ş, ı, ž, ć, ł ...)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\"»”"
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 LINK = re.compile(
     r"(?:\bhttps?://|\bwww\.)[^\s<>\"]+"
-    r"|\b(?:[\w-]+\.)+(?:dk|com|org|net|gg|me|io|tv|eu|info|se|no|de|uk|co|ly|app|xyz|ru|be|nu|to|link|ws)/[^\s<>\"]*",
+    r"|\b(?:[\w-]{1,63}\.){1,8}(?:dk|com|org|net|gg|me|io|tv|eu|info|se|no|de|uk|co|ly|app|xyz|ru|be|nu|to|link|ws)/[^\s<>\"]*",
     re.IGNORECASE,
 )
-HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}|(?<![\w/])u/[A-Za-z0-9_-]{3,}")  # @x, Reddit u/x
+HANDLE = re.compile(  # @x, Reddit u/x, Discord name#1234
+    r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}|(?<![\w/])u/[A-Za-z0-9_-]{3,}|(?<![\w@.#])[\w.]{2,32}#\d{4}(?!\d)"
+)
 CPR = re.compile(r"(?<![\d-])(\d{2})(\d{2})(\d{2})[- ]?\d{4}(?![\d-])")
 PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)\s?45[\s-]?)?"
     r"(?:[2-9]\d[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}|[2-9]\d{3}[\s-]\d{4})(?![\w])"
 )
 PLATE = re.compile(r"(?<![\w])([A-Za-z]{2})[\s-]?\d{2}\s?\d{3}(?![\w])")
-PLATE_CUE = re.compile(r"(?:nummerplade\w*|plade\w*|reg\.?\s?nr\.?|registreringsnummer\w*|bil\w*)\W*$", re.IGNORECASE)
+PLATE_CUE = re.compile(
+    r"(?:nummerplade\w*|plade\w*|reg\.?\s?nr\.?|registreringsnummer\w*|bil\w*|nummer\w*)\W*$", re.IGNORECASE
+)
 # A house number that is really a count: "i haven 3 gange", "på vej 2 år".
 NOT_A_HOUSE_NUMBER = (
     rf"(?!\s*(?:(?:dage|dag|gange|gang|år|timer|time|uger|uge|måneder|måned|kr|minutter|min|klasse|personer"
-    rf"|børn|elever|drenge|piger|venner|af|ud|til|om|procent)(?![{LETTER}])|%))"
+    rf"|børn|elever|drenge|piger|venner|af|ud|til|om|procent|km|meter|m)(?![{LETTER}])|%|[/:.,]\d))"
 )
-FLOOR = r"(?:,?\s*(?:st\.?|stuen|kl\.?|\d{1,2}\.?\s*(?:sal|th|tv|mf)\.?|\d{1,2}\.(?=\s*(?:,|$|th|tv|mf))))?(?:,?\s*(?:th|tv|mf)\.?)?"
+STOREY = r"(?:,?\s*(?:st\.?|stuen|kl\.?|\d{1,2}\.?\s*(?:sal|th|tv|mf)\.?|\d{1,2}\.(?=\s*(?:,|$|th|tv|mf))))"
+SIDE = r"(?:,?\s*(?:th|tv|mf)\.?)"
+FLOOR_SPEC = rf"(?:{STOREY}{SIDE}?|{SIDE})(?![{LETTER}])"  # "2. th.", "st.", "1. sal", "tv"
+FLOOR = rf"(?:{FLOOR_SPEC})?"
 TOWN = rf"\d{{4}}\s+[{LETTER}][{LETTER}-]+(?:\s(?:[A-ZÆØÅ]{{1,2}}|[A-ZÆØÅ][{LETTER}]+)(?![{LETTER}]))?"  # 8260 Viby J
 POSTCODE_TOWN = rf"(?:,?\s*{TOWN})?"
-HOUSE_NUMBER = rf"\s+\d{{1,4}}(?!\d)(?:\s?[A-Za-z](?![{LETTER}]))?{NOT_A_HOUSE_NUMBER}"
+HOUSE_NUMBER = rf"\s+\d{{1,4}}(?!\d)(?:(?:[A-Za-z]|\s[A-Z])(?![{LETTER}]))?{NOT_A_HOUSE_NUMBER}"  # 12B, 12 B
+# Words before a street that has no street ending: "på Stien 4", "ved Torvet 2", "under Ved Stranden 3".
+STREET_PREPOSITIONS = r"på|ved|til|hos|under|fra|mod|over|bag|overfor|nær"
 STRONG_SUFFIXES = ("gade", "vej", "allé", "alle", "stræde", "plads", "boulevard", "vænget", "vænge", "torv")
 
 
@@ -98,32 +106,41 @@ def _address_patterns() -> tuple[re.Pattern, re.Pattern]:
     street = (
         rf"(?:(?:{capital_word}\s){{0,3}}[A-ZÆØÅ][{LETTER}'’-]*?(?:{suffixes})"      # Nørregade, Gammel Kongevej
         rf"|(?:{capital_word}\s){{1,3}}(?:{suffixes.title()})"       # Dronning Louises Vej
-        rf"|(?:[{LETTER}]+\s)?[a-zæøå][{LETTER}'’-]+?(?:{strong})"                    # nørregade, søndre allé
-        rf"|(?:[{LETTER}]+\s)?(?:{strong}))"
+        rf"|(?:(?!(?:{STREET_PREPOSITIONS}|i|og|bor)\s)[{LETTER}]+\s)?[a-zæøå][{LETTER}'’-]+?(?:{strong})"                    # nørregade, søndre allé
+        rf"|(?:(?!(?:{STREET_PREPOSITIONS}|i|og|bor)\s)[{LETTER}]+\s)?(?:{strong}))"
     )
     by_suffix = re.compile(rf"(?<![{LETTER}]){street}{HOUSE_NUMBER}{FLOOR}{POSTCODE_TOWN}")
     cues = "|".join(re.escape(cue) for cue in sorted(vocab.address_cues, key=len, reverse=True))
     by_cue = re.compile(
-        rf"(?:\b(?:{cues})\s+)(?P<address>[{LETTER}][{LETTER}.'’-]+(?:\s[A-ZÆØÅ][{LETTER}.'’-]+){{0,2}}"
-        rf"{HOUSE_NUMBER}{FLOOR}{POSTCODE_TOWN})",
-        re.IGNORECASE,
+        rf"(?i:\b(?:{cues})\s+)(?P<address>[{LETTER}][{LETTER}.'’-]+(?:\s[{LETTER}][{LETTER}.'’-]+){{0,2}}"
+        rf"{HOUSE_NUMBER}{FLOOR}{POSTCODE_TOWN})"
     )
-    by_postcode = re.compile(  # any street name when a postcode follows: "Skovbrynet 9, 4000 Roskilde"
-        rf"(?<![{LETTER}])(?:{capital_word}\s){{0,2}}[A-ZÆØÅ][{LETTER}'’-]+{HOUSE_NUMBER}{FLOOR},?\s*{TOWN}"
+    any_street = rf"(?:(?:{capital_word}\s){{0,2}}[A-ZÆØÅ][{LETTER}'’-]+|[a-zæøå][{LETTER}'’-]*?(?:{suffixes}))"
+    by_floor_or_postcode = re.compile(  # "Skovbrynet 9, 4000 Roskilde", "Ruten 40, st. th.", "kirkebakken 12, 7100 vejle"
+        rf"(?<![{LETTER}.]){any_street}{HOUSE_NUMBER}(?:{FLOOR_SPEC}{POSTCODE_TOWN}|{FLOOR},?\s*{TOWN})"
     )
-    return by_suffix, by_cue, by_postcode
+    by_preposition = re.compile(  # a definite street name after "på", "ved" ...: "på Stien 4", "ved Torvet 2"
+        rf"(?<![{LETTER}])(?i:{STREET_PREPOSITIONS})\s+(?P<address>(?:(?:{capital_word}\s){{0,2}}"
+        rf"[A-ZÆØÅ][{LETTER}'’-]+(?:en|et|ne)|(?:[a-zæøå][{LETTER}'’-]*?)?(?:{suffixes})){HOUSE_NUMBER}{FLOOR}{POSTCODE_TOWN})"
+    )
+    return by_suffix, by_cue, by_floor_or_postcode, by_preposition
 
 
 def find_addresses(text: str) -> list[Span]:
     """Street, house number, floor and side, postcode and town, found by the street's ending, by a
-    cue such as "bor på", or by the postcode that follows."""
-    by_suffix, by_cue, by_postcode = _address_patterns()
+    cue such as "bor på", by the floor or postcode that follows, or by a preposition before a
+    definite street name."""
+    by_suffix, by_cue, by_floor_or_postcode, by_preposition = _address_patterns()
     spans = [
         Span(*_strip_trailing(text, m.start(), m.end()), "ADRESSE")
-        for pattern in (by_suffix, by_postcode)
+        for pattern in (by_suffix, by_floor_or_postcode)
         for m in pattern.finditer(text)
     ]
+    stop_words = vocabulary().stop_words
     spans += [
-        Span(*_strip_trailing(text, m.start("address"), m.end("address")), "ADRESSE") for m in by_cue.finditer(text)
+        Span(*_strip_trailing(text, m.start("address"), m.end("address")), "ADRESSE")
+        for pattern in (by_cue, by_preposition)
+        for m in pattern.finditer(text)
+        if m.group("address").split()[0] not in stop_words  # "fra omkring 2015", but "under Ved Stranden 3"
     ]
     return spans

@@ -3,6 +3,10 @@
 import bisect
 from dataclasses import dataclass
 
+# Letters of names and streets: Latin-1, Latin Extended-A and -B, and Latin Extended Additional
+# (ş, ı, ž, ć, ł, ă, ễ ...).
+LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-ɏḀ-ỿ"
+
 # When two finds overlap, the earlier kind in this list wins (then the longer find).
 KINDS = ("EMAIL", "LINK", "CPR", "TELEFON", "NUMMERPLADE", "ADRESSE", "BRUGERNAVN", "NAVN")
 

@@ -3,6 +3,7 @@ lexicon (built at set-up from spacy-lookups-data) and the public numbers that ar
 
 import gzip
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -64,14 +65,21 @@ def _read_lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     )
 
 
-# Letters people often type without their accent; Danish æ, ø and å are kept as they are.
-ACCENT_FOLDING = str.maketrans("şğıçéèëêáàäâíìïóòöôúùüûćčžźżłńñřšťýđ", "sgiceeeeaaaaiiioooouuuucczzzlnnrstyd")
+# Letters without a decomposition that people type as a plain letter.
+UNDECOMPOSED = str.maketrans("ıłđŁĐ", "ildLD")
+
+
+def unaccented(text: str) -> str:
+    """`text` as typed without accents ("Ayşe" -> "Ayse", "Nguyễn" -> "Nguyen"); Danish å, æ and ø stay."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("å", "\0").replace("Å", "\1").translate(UNDECOMPOSED))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.replace("\0", "å").replace("\1", "Å")
 
 
 def _with_unaccented(names, words: frozenset[str]) -> frozenset[str]:
     """Lowercase names plus the forms typed without accents ("Ayşe" -> "ayse") that are not words."""
     lower = {n.lower() for n in names}
-    return frozenset(lower | ({n.translate(ACCENT_FOLDING) for n in lower} - lower - words))
+    return frozenset(lower | ({unaccented(n) for n in lower} - lower - words))
 
 
 def _place_names() -> list[str]:
