@@ -5,6 +5,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from bot.store.handoffs import (
     resolve_case,
     save_handoff,
 )
-from bot.store.migrate import downgrade, upgrade
+from bot.store.migrate import alembic_config, downgrade, upgrade
 from bot.store.models import AuditEntry, Handoff, Status
 from bot.store.records import HandoffRecord, new_case_code, normalise_case_code
 from bot.store.settings import settings
@@ -57,19 +58,37 @@ def audit_trail(engine, code: str) -> list[tuple]:
 # -- migrations -----------------------------------------------------------------------------------
 
 
+ALL_TABLES = {"handoffs", "handoff_audit", "staff_accounts", "staff_sessions", "staff_events"}
+
+
 def test_migrations_create_the_tables_on_an_empty_database_and_can_be_undone(database_url):
     upgrade(database_url)
     engine = make_engine(database_url)
-    tables = set(inspect(engine).get_table_names())
-    assert {"handoffs", "handoff_audit", "alembic_version"} <= tables
+    assert ALL_TABLES | {"alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        assert connection.scalar(text("select version_num from alembic_version")) == "0001"
+        head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+        assert connection.scalar(text("select version_num from alembic_version")) == head
     engine.dispose()
     downgrade(database_url)
     engine = make_engine(database_url)
-    assert not {"handoffs", "handoff_audit"} & set(inspect(engine).get_table_names())
+    assert not ALL_TABLES & set(inspect(engine).get_table_names())
     engine.dispose()
     upgrade(database_url)
+
+
+def test_each_migration_steps_down_and_up_again_keeping_the_audit_append_only(database_url):
+    upgrade(database_url)
+    downgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    assert "staff_accounts" not in inspect(engine).get_table_names()
+    assert "outcome" not in {c["name"] for c in inspect(engine).get_columns("handoffs")}
+    engine.dispose()
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    save_handoff(engine, record())
+    with engine.begin() as connection, pytest.raises(DBAPIError):
+        connection.execute(text("update handoff_audit set actor = 'someone else'"))
+    engine.dispose()
 
 
 # -- writing once -----------------------------------------------------------------------------------

@@ -97,12 +97,32 @@ def release_case(engine: Engine, code: str, staff: str) -> bool:
     )
 
 
-def resolve_case(engine: Engine, code: str, staff: str) -> bool:
-    """Close a case the same staff member claimed."""
+def resolve_case(engine: Engine, code: str, staff: str, outcome: str | None = None) -> bool:
+    """Close a case the same staff member claimed, with an outcome code (bot/web/data/outcomes.yml)."""
     return _change_status(
         engine, code, Status.CLAIMED, Status.RESOLVED, staff,
-        only_if_claimed_by=staff, resolved_by=staff, resolved_at=utc_now(),
+        only_if_claimed_by=staff, detail=outcome, resolved_by=staff, resolved_at=utc_now(), outcome=outcome,
     )
+
+
+def record_case_action(engine: Engine, code: str, actor: str, action: str) -> bool:
+    """Audit an action that leaves the status as it is, such as a live message (never its text).
+    Only the staff member who holds the claim can act on a claimed case."""
+    now = utc_now()
+    with Session(engine) as session, session.begin():
+        case = session.execute(
+            select(Handoff.id, Handoff.status).where(
+                Handoff.code == normalise_case_code(code), Handoff.status == Status.CLAIMED, Handoff.claimed_by == actor
+            )
+        ).one_or_none()
+        if case is None:
+            return False
+        session.execute(
+            insert(AuditEntry).values(
+                handoff_id=case.id, from_status=case.status, to_status=case.status, actor=actor, at=now, action=action
+            )
+        )
+    return True
 
 
 def _change_status(
@@ -112,6 +132,7 @@ def _change_status(
     to_status: Status,
     actor: str,
     only_if_claimed_by: str | None = None,
+    detail: str | None = None,
     **values,
 ) -> bool:
     if to_status not in TRANSITIONS[from_status]:
@@ -130,7 +151,9 @@ def _change_status(
         if handoff_id is None:
             return False
         session.execute(
-            insert(AuditEntry).values(handoff_id=handoff_id, from_status=from_status, to_status=to_status, actor=actor, at=now)
+            insert(AuditEntry).values(
+                handoff_id=handoff_id, from_status=from_status, to_status=to_status, actor=actor, at=now, detail=detail
+            )
         )
     return True
 

@@ -1,9 +1,10 @@
-"""The handoff tables: one row per case, and an append-only audit row per status change."""
+"""The store's tables: one row per case with an append-only audit row per action on it, and the
+hotline staff's accounts and desk sessions."""
 
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -70,6 +71,7 @@ class Handoff(Base):
     urgency: Mapped[str] = mapped_column(String(16))
     routes: Mapped[list[str]] = mapped_column(JSON)
     summary: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # a code from bot/web/data/outcomes.yml
 
     audit: Mapped[list["AuditEntry"]] = relationship(
         back_populates="handoff", order_by="AuditEntry.id", passive_deletes=True
@@ -77,7 +79,8 @@ class Handoff(Base):
 
 
 class AuditEntry(Base):
-    """One status change: from what, to what, by whom, when. Rows are never updated."""
+    """One action on a case: a status change (from, to), or another action such as "message" or
+    "outcome" with its status unchanged; by whom and when. Rows are never updated; no message text."""
 
     __tablename__ = "handoff_audit"
 
@@ -87,5 +90,44 @@ class AuditEntry(Base):
     to_status: Mapped[Status] = mapped_column(STATUS_TYPE)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(32), default="status")
+    detail: Mapped[str | None] = mapped_column(String(64))  # e.g. the outcome code; never user text
 
     handoff: Mapped[Handoff] = relationship(back_populates="audit")
+
+
+class StaffAccount(Base):
+    """A hotline worker or administrator of the staff desk. Only an argon2id hash of the password."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # "staff" or "admin"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffSession(Base):
+    """A server-side desk session. The cookie holds a random id; only its SHA-256 is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StaffEvent(Base):
+    """Append-only log of account and login events: who did what to which account, when."""
+
+    __tablename__ = "staff_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # login, login_failed, logout, account_created ...
+    target: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
