@@ -1,0 +1,100 @@
+"""The web app: the demo page with the chat widget, the chat endpoints and the staff desk. It is
+the only public port; Rasa and the action server stay on 127.0.0.1 behind it."""
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlalchemy import Engine
+
+from bot.web import chat_routes
+from bot.web.appkeys import CHAT, ENGINE, HUB, MESSAGE_LIMIT, RASA, REGISTRY, RELAY, SESSION_LIMIT, SETTINGS
+from bot.web.chat import ChatService
+from bot.web.conversations import ConversationRegistry
+from bot.web.live import DeskHub, LiveRelay
+from bot.web.rasa import RasaClient
+from bot.web.ratelimit import RateLimiter
+from bot.web.security import security_headers
+from bot.web.settings import WebSettings, rasa_url, web_settings
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/")
+@aiohttp_jinja2.template("demo.html")
+async def demo_page(request: web.Request) -> dict:
+    return {}
+
+
+@routes.get("/widget.js")
+async def widget_script(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "no-cache"})
+
+
+@routes.get("/widget.css")
+async def widget_styles(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "widget.css", headers={"Cache-Control": "no-cache"})
+
+
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(engine: Engine, *, assistant_url: str | None = None, settings: WebSettings | None = None) -> web.Application:
+    settings = settings or web_settings()
+    app = web.Application(middlewares=[security_headers], client_max_size=settings.chat.max_body_bytes)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    registry = ConversationRegistry(settings.chat.event_buffer, settings.chat.conversation_idle_hours * 3600)
+    hub = DeskHub()
+    relay = LiveRelay(registry, hub, settings.live.claim_timeout_minutes * 60)
+    rasa = RasaClient(assistant_url or rasa_url(), settings.chat.rasa_timeout_seconds)
+    app[SETTINGS], app[ENGINE], app[REGISTRY], app[HUB], app[RELAY], app[RASA] = settings, engine, registry, hub, relay, rasa
+    app[CHAT] = ChatService(registry, relay, rasa, settings.chat)
+    limits = settings.rate_limit
+    app[MESSAGE_LIMIT] = RateLimiter(limits.messages_per_minute / 60, limits.message_burst)
+    app[SESSION_LIMIT] = RateLimiter(limits.sessions_per_hour / 3600, limits.session_burst)
+    app.add_routes(routes)
+    app.add_routes(chat_routes.routes)
+    app.router.add_static("/static/", STATIC)
+    app.cleanup_ctx.append(_assistant_client)
+    app.cleanup_ctx.append(_housekeeping)
+    return app
+
+
+async def _assistant_client(app: web.Application):
+    await app[RASA].start()
+    yield
+    await app[RASA].close()
+
+
+async def _housekeeping(app: web.Application):
+    """Tell users nobody answered to call; forget idle conversations and full rate-limit buckets."""
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(app[SETTINGS].live.check_interval_seconds)
+            try:
+                await app[RELAY].send_waiting_home()
+                app[REGISTRY].forget_idle()
+                app[MESSAGE_LIMIT].forget_full()
+                app[SESSION_LIMIT].forget_full()
+            except Exception:  # keep the loop alive; the next round tries again
+                log.exception("web housekeeping failed")
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

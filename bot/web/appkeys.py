@@ -1,0 +1,21 @@
+"""Typed keys for what the web app shares between its handlers."""
+
+from aiohttp import web
+from sqlalchemy import Engine
+
+from bot.web.chat import ChatService
+from bot.web.conversations import ConversationRegistry
+from bot.web.live import DeskHub, LiveRelay
+from bot.web.rasa import RasaClient
+from bot.web.ratelimit import RateLimiter
+from bot.web.settings import WebSettings
+
+SETTINGS = web.AppKey("settings", WebSettings)
+ENGINE = web.AppKey("engine", Engine)
+REGISTRY = web.AppKey("registry", ConversationRegistry)
+RASA = web.AppKey("rasa", RasaClient)
+HUB = web.AppKey("hub", DeskHub)
+RELAY = web.AppKey("relay", LiveRelay)
+CHAT = web.AppKey("chat", ChatService)
+MESSAGE_LIMIT = web.AppKey("message_limit", RateLimiter)
+SESSION_LIMIT = web.AppKey("session_limit", RateLimiter)

@@ -1,0 +1,84 @@
+"""What happens to a user's message: checked, then answered by the assistant, or relayed to the
+hotline worker while the conversation is live. Message text is never logged."""
+
+import logging
+import re
+import unicodedata
+
+from bot.store.records import normalise_case_code
+from bot.web.conversations import Conversation, ConversationRegistry, Mode
+from bot.web.live import LiveRelay
+from bot.web.messages import message
+from bot.web.rasa import AssistantUnavailable, RasaClient
+from bot.web.settings import ChatSettings
+
+log = logging.getLogger(__name__)
+
+PAYLOAD = re.compile(r"/[a-z_]{1,64}(\{.{0,200}\})?")  # a quick reply's intent payload
+SESSION_START = "/session_start"
+
+
+def clean_text(text: str) -> str:
+    """Drop control and format characters (but keep line breaks and tabs); trim."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
+    ).strip()
+
+
+class ChatService:
+    def __init__(self, registry: ConversationRegistry, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings) -> None:
+        self.registry = registry
+        self.relay = relay
+        self.rasa = rasa
+        self.settings = settings
+
+    async def greet(self, conversation: Conversation) -> None:
+        """The assistant's introduction, once, when the widget first connects."""
+        async with conversation.lock:
+            if conversation.last_seq == 0:
+                await self._ask_assistant(conversation, SESSION_START)
+
+    async def receive(self, conversation: Conversation, text: object, payload: object = None) -> None:
+        """Handle one message from the user; the answers are emitted as events."""
+        if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
+            await conversation.emit("notice", text=message("unreadable"))
+            return
+        text = clean_text(text)
+        if payload is not None and not PAYLOAD.fullmatch(payload):
+            payload = None
+        if not text and payload is None:
+            await conversation.emit("notice", text=message("empty"))
+            return
+        if len(text) > self.settings.max_message_chars:
+            await conversation.emit("notice", text=message("too_long", max_chars=self.settings.max_message_chars))
+            return
+        if conversation.mode is not Mode.BOT:
+            await self.relay.from_user(conversation, text)
+            return
+        async with conversation.lock:
+            await self._ask_assistant(conversation, payload or text)
+
+    async def restart(self, conversation: Conversation) -> Conversation:
+        """End a conversation ("Start forfra") and open a new one."""
+        await self.relay.user_left(conversation)
+        self.registry.close(conversation.token)
+        return self.registry.open()
+
+    async def _ask_assistant(self, conversation: Conversation, text: str) -> None:
+        try:
+            replies = await self.rasa.send(conversation.rasa_sender, text)
+        except AssistantUnavailable as error:
+            log.warning("assistant unavailable: %s", error)
+            await conversation.emit("notice", text=message("assistant_unavailable"))
+            return
+        for reply in replies:
+            handoff = reply.custom.get("handoff")
+            if isinstance(handoff, dict):
+                await self._handoff(conversation, handoff)
+            elif reply.text or reply.buttons:
+                await conversation.emit("bot", text=reply.text or "", buttons=list(reply.buttons))
+
+    async def _handoff(self, conversation: Conversation, handoff: dict) -> None:
+        code = normalise_case_code(str(handoff.get("case_code", "")))
+        if handoff.get("live") and code:
+            await self.relay.start_waiting(conversation, code)

@@ -1,0 +1,40 @@
+"""Per-client rate limits for the public endpoints: token buckets held in memory."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """Each key may spend `burst` actions at once, refilled at `per_second`."""
+
+    def __init__(self, per_second: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+
+    def retry_after(self, key: str) -> float:
+        """Spend one action for `key`: 0.0 if allowed, else the seconds until one is."""
+        now = self.clock()
+        bucket = self._buckets.get(key) or _Bucket(tokens=self.burst, updated=now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.per_second)
+        bucket.updated = now
+        self._buckets[key] = bucket
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / self.per_second
+
+    def forget_full(self) -> None:
+        """Drop buckets that have refilled, so memory does not grow with every client ever seen."""
+        now = self.clock()
+        full = [k for k, b in self._buckets.items() if b.tokens + (now - b.updated) * self.per_second >= self.burst]
+        for key in full:
+            del self._buckets[key]

@@ -1,0 +1,59 @@
+"""The web app's settings (settings.yml), read once and typed, plus its address from the environment."""
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    max_message_chars: int
+    max_body_bytes: int
+    rasa_timeout_seconds: float
+    conversation_idle_hours: float
+    event_buffer: int
+    poll_wait_seconds: float
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    messages_per_minute: float
+    message_burst: int
+    sessions_per_hour: float
+    session_burst: int
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    claim_timeout_minutes: float
+    check_interval_seconds: float
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    chat: ChatSettings
+    rate_limit: RateLimitSettings
+    live: LiveSettings
+
+
+@cache
+def web_settings() -> WebSettings:
+    raw = yaml.safe_load(Path(__file__).with_name("settings.yml").read_text(encoding="utf-8"))
+    return WebSettings(
+        chat=ChatSettings(**raw["chat"]),
+        rate_limit=RateLimitSettings(**raw["rate_limit"]),
+        live=LiveSettings(**raw["live"]),
+    )
+
+
+def listen_address() -> tuple[str, int]:
+    """`WEB_HOST` (default 127.0.0.1; 0.0.0.0 to accept other machines) and `WEB_PORT` (default 8000)."""
+    return os.environ.get("WEB_HOST", "127.0.0.1"), int(os.environ.get("WEB_PORT", "8000"))
+
+
+def rasa_url() -> str:
+    """Rasa's REST channel on loopback (`RASA_PORT`, default 5005)."""
+    return f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"

@@ -1,0 +1,218 @@
+"""The public chat endpoints of the web app, with the assistant unreachable or stalled (a real
+closed port, and a real TCP server that accepts and never answers): every request gets a kind,
+Danish answer with the hotline's number and hours, limits hold, and headers are strict."""
+
+import asyncio
+import re
+import socket
+from dataclasses import replace
+from html.parser import HTMLParser
+
+import pytest
+
+from bot.knowledge.contacts import route
+from bot.store.engine import make_engine
+from bot.web.app import create_app
+from bot.web.settings import web_settings
+from tests.support.tcp_proxy import TcpProxy
+
+HOTLINE = route("hotline")
+
+
+def closed_port() -> int:
+    """A port nothing listens on: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fast_settings(**rate_limit):
+    settings = web_settings()
+    return replace(
+        settings,
+        chat=replace(settings.chat, rasa_timeout_seconds=1.0, poll_wait_seconds=0.2),
+        rate_limit=replace(settings.rate_limit, **rate_limit),
+    )
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'web.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+async def client(aiohttp_client, engine):
+    app = create_app(engine, assistant_url=f"http://127.0.0.1:{closed_port()}/webhooks/rest/webhook",
+                     settings=fast_settings())
+    return await aiohttp_client(app)
+
+
+async def new_conversation(client) -> str:
+    response = await client.post("/chat/session")
+    assert response.status == 201
+    return (await response.json())["conversation"]
+
+
+def assert_points_to_the_hotline(text: str) -> None:
+    assert HOTLINE.number in text and HOTLINE.hours.text_da in text and "112" in text
+
+
+# -- the assistant does not answer ----------------------------------------------------------------
+
+async def test_assistant_refusing_connections_gets_the_hotline_number_and_hours(client):
+    token = await new_conversation(client)
+    response = await client.post("/chat/messages", json={"conversation": token, "text": "Min søn er ændret"})
+    assert response.status == 200
+    events = (await response.json())["events"]
+    assert [e["type"] for e in events] == ["notice"]
+    assert_points_to_the_hotline(events[0]["text"])
+
+
+async def test_a_stalled_assistant_is_given_up_on_and_the_user_still_gets_an_answer(aiohttp_client, engine):
+    stalled = TcpProxy("127.0.0.1", closed_port())
+    stalled.start()
+    stalled.hang()
+    try:
+        app = create_app(engine, assistant_url=f"http://127.0.0.1:{stalled.port}/webhooks/rest/webhook",
+                         settings=fast_settings())
+        client = await aiohttp_client(app)
+        token = await new_conversation(client)
+        response = await asyncio.wait_for(
+            client.post("/chat/messages", json={"conversation": token, "text": "hej"}), timeout=10
+        )
+        events = (await response.json())["events"]
+        assert_points_to_the_hotline(events[0]["text"])
+    finally:
+        stalled.stop()
+
+
+async def test_websocket_greets_and_answers_even_when_the_assistant_is_down(client):
+    token = await new_conversation(client)
+    socket_ = await client.ws_connect(f"/chat/ws?conversation={token}")
+    await socket_.send_json({"type": "resume", "after": 0})
+    greeting = await asyncio.wait_for(socket_.receive_json(), timeout=10)
+    assert greeting["seq"] == 1 and greeting["type"] == "notice"
+    await socket_.send_json({"type": "message", "text": "Hvad gør jeg?"})
+    answer = await asyncio.wait_for(socket_.receive_json(), timeout=10)
+    assert answer["seq"] == 2
+    assert_points_to_the_hotline(answer["text"])
+    await socket_.close()
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+async def test_unknown_conversation_is_told_kindly_in_danish(client):
+    response = await client.post("/chat/messages", json={"conversation": "nope", "text": "hej"})
+    assert response.status == 404
+    assert (await response.json())["text"].startswith("Samtalen er udløbet")
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "\x00\x01\x7f"])
+async def test_empty_messages_are_answered_without_asking_the_assistant(client, text):
+    token = await new_conversation(client)
+    events = (await (await client.post("/chat/messages", json={"conversation": token, "text": text})).json())["events"]
+    assert [(e["type"], e["text"]) for e in events] == [("notice", "Skriv en besked, før du sender.")]
+
+
+async def test_an_oversized_message_is_refused_with_a_clear_message(client):
+    token = await new_conversation(client)
+    response = await client.post("/chat/messages", json={"conversation": token, "text": "æ" * 2001})
+    assert response.status == 413
+    assert "2000 tegn" in (await response.json())["text"]
+
+
+async def test_an_oversized_body_is_refused_cleanly(client):
+    token = await new_conversation(client)
+    huge = '{"conversation": "%s", "text": "%s"}' % (token, "a" * 100_000)
+    response = await client.post("/chat/messages", data=huge, headers={"Content-Type": "application/json"})
+    assert response.status == 413
+    assert "2000 tegn" in (await response.json())["text"]
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe\x00binary", b"[1, 2]", b"{not json"])
+async def test_binary_or_malformed_bodies_get_a_kind_answer(client, body):
+    response = await client.post("/chat/messages", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    assert "almindelig tekst" in (await response.json())["text"]
+
+
+async def test_websocket_binary_frames_and_garbage_get_a_notice_and_the_socket_stays_open(client):
+    token = await new_conversation(client)
+    socket_ = await client.ws_connect(f"/chat/ws?conversation={token}")
+    await socket_.send_bytes(b"\x00\xff")
+    assert "almindelig tekst" in (await socket_.receive_json())["text"]
+    await socket_.send_str("{oops")
+    assert "almindelig tekst" in (await socket_.receive_json())["text"]
+    assert not socket_.closed
+    await socket_.close()
+
+
+# -- limits and headers ---------------------------------------------------------------------------
+
+async def test_messages_are_rate_limited_per_client(aiohttp_client, engine):
+    app = create_app(engine, assistant_url=f"http://127.0.0.1:{closed_port()}/x",
+                     settings=fast_settings(messages_per_minute=1, message_burst=3))
+    client = await aiohttp_client(app)
+    token = await new_conversation(client)
+    statuses = [
+        (await client.post("/chat/messages", json={"conversation": token, "text": "hej"})).status for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    response = await client.post("/chat/messages", json={"conversation": token, "text": "hej"})
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "Vent et øjeblik" in (await response.json())["text"]
+
+
+async def test_new_sessions_are_rate_limited_per_client(aiohttp_client, engine):
+    app = create_app(engine, settings=fast_settings(sessions_per_hour=1, session_burst=2))
+    client = await aiohttp_client(app)
+    assert [(await client.post("/chat/session")).status for _ in range(3)] == [201, 201, 429]
+
+
+@pytest.mark.parametrize("path", ["/", "/widget.js", "/chat/events?conversation=x"])
+async def test_every_answer_carries_strict_security_headers(client, path):
+    response = await client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+class _PageAudit(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_scripts = self.style_attributes = 0
+        self.script_sources: list[str] = []
+        self.lang = None
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        if tag == "script":
+            if attributes.get("src"):
+                self.script_sources.append(attributes["src"])
+            else:
+                self.inline_scripts += 1
+        if "style" in attributes or any(name.startswith("on") for name in attributes):
+            self.style_attributes += 1
+        for name in ("href", "src"):
+            if attributes.get(name):
+                self.links.append(attributes[name])
+
+
+async def test_demo_page_embeds_the_widget_with_one_script_tag_and_no_outside_resources(client):
+    audit = _PageAudit()
+    audit.feed(await (await client.get("/")).text())
+    assert audit.lang == "da"
+    assert audit.script_sources == ["/widget.js"] and audit.inline_scripts == 0 and audit.style_attributes == 0
+    assert not [link for link in audit.links if re.match(r"(https?:)?//", link)]
+
+
+async def test_the_widget_script_loads_nothing_from_other_hosts(client):
+    script = await (await client.get("/widget.js")).text()
+    assert not re.search(r"https?://(?!localhost)", script)
+    assert "innerHTML" not in script and "eval(" not in script
