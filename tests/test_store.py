@@ -3,6 +3,7 @@ writes, atomic claims, the status machine with its audit trail, and retention.""
 
 import threading
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -30,18 +31,20 @@ NOW = datetime.now(timezone.utc)
 
 
 def record(key: str = "key-1", created_at: datetime | None = None, **fields) -> HandoffRecord:
+    defaults = {
+        "urgency": "routine",
+        "role": "parent",
+        "kommune": "Aarhus",
+        "police_district": "Østjyllands Politi",
+        "sign_groups": ["violent_groups"],
+        "routes": ["infohus", "hotline"],
+    }
     return HandoffRecord(
         code=new_case_code(),
         idempotency_key=key,
         conversation_hash="c" * 64,
         created_at=created_at or datetime.now(timezone.utc),
-        urgency="routine",
-        role="parent",
-        kommune="Aarhus",
-        police_district="Østjyllands Politi",
-        sign_groups=["violent_groups"],
-        routes=["infohus", "hotline"],
-        **fields,
+        **(defaults | fields),
     )
 
 
@@ -227,3 +230,28 @@ def test_retention_deletes_resolved_and_never_claimed_cases_with_their_audit_row
     assert find_case(store_engine, resolved.code) is None
     assert find_case(store_engine, in_progress.code).status is Status.CLAIMED
     assert count(store_engine, AuditEntry) == 2
+
+
+# -- statistics -----------------------------------------------------------------------------------
+
+def test_each_stored_case_is_counted_once_in_its_month_and_the_counts_outlive_the_purge(store_engine):
+    from bot.store.statistics import monthly_counts
+
+    save_handoff(store_engine, record("a", sign_groups=["violence", "isolation"], role="parent"))
+    save_handoff(store_engine, record("a", sign_groups=["violence", "isolation"], role="parent"))  # a retry
+    save_handoff(store_engine, record("b", sign_groups=["violence"], role="school_staff", police_district=None))
+    month = datetime.now(timezone.utc).astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%Y-%m")
+    counts = {(r.dimension, r.value): r.count for r in monthly_counts(store_engine) if r.month == month}
+    assert counts == {
+        ("total", ""): 2,
+        ("sign", "violence"): 2,
+        ("sign", "isolation"): 1,
+        ("role", "parent"): 1,
+        ("role", "school_staff"): 1,
+        ("police_district", "Østjyllands Politi"): 1,
+        ("police_district", ""): 1,
+    }
+    purge_handoffs(store_engine, resolved_after=timedelta(0), unclaimed_after=timedelta(0),
+                   now=datetime.now(timezone.utc) + timedelta(days=1))
+    assert count(store_engine, Handoff) == 0
+    assert {(r.dimension, r.value): r.count for r in monthly_counts(store_engine)}[("total", "")] == 2

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.store.models import TRANSITIONS, AuditEntry, Handoff, Status
 from bot.store.records import HandoffRecord, new_case_code, normalise_case_code
+from bot.store.statistics import count_case
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def _insert_once(engine: Engine, record: HandoffRecord, code: str) -> str | None
                 handoff_id=handoff_id, from_status=None, to_status=Status.QUEUED, actor=ASSISTANT, at=record.created_at
             )
         )
+        count_case(session, record)
     return code
 
 

@@ -1,10 +1,10 @@
-"""The store's tables: one row per case with an append-only audit row per action on it, and the
-hotline staff's accounts and desk sessions."""
+"""The store's tables: one row per case with an append-only audit row per action on it, monthly
+counts that outlive the cases, and the hotline staff's accounts and desk sessions."""
 
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -131,3 +131,17 @@ class StaffEvent(Base):
     action: Mapped[str] = mapped_column(String(32))  # login, login_failed, logout, account_created ...
     target: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class MonthlyCount(Base):
+    """How many cases a month had per sign, role and police district. Counted when a case is stored,
+    so the figures stay after the case itself is deleted; they hold nothing about any one case."""
+
+    __tablename__ = "handoff_statistics"
+    __table_args__ = (UniqueConstraint("month", "dimension", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))        # "2026-11", in the service's time zone
+    dimension: Mapped[str] = mapped_column(String(16))   # "total", "sign", "role", "police_district"
+    value: Mapped[str] = mapped_column(String(64))       # e.g. "violence", "parent", "" for unknown
+    count: Mapped[int] = mapped_column(Integer)

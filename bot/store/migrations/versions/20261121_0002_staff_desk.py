@@ -1,4 +1,5 @@
-"""The staff desk: case outcomes, audit actions, staff accounts, desk sessions, account events.
+"""The staff desk: case outcomes, audit actions, monthly counts, staff accounts, desk sessions,
+account events.
 
 Revision ID: 0002
 Revises: 0001
@@ -35,6 +36,15 @@ def upgrade() -> None:
     op.add_column("handoffs", sa.Column("outcome", sa.String(32)))
     op.add_column("handoff_audit", sa.Column("action", sa.String(32), nullable=False, server_default="status"))
     op.add_column("handoff_audit", sa.Column("detail", sa.String(64)))
+    op.create_table(
+        "handoff_statistics",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("dimension", sa.String(16), nullable=False),
+        sa.Column("value", sa.String(64), nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.UniqueConstraint("month", "dimension", "value"),
+    )
     op.create_table(
         "staff_accounts",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -74,6 +84,7 @@ def downgrade() -> None:
     op.drop_table("staff_events")
     op.drop_table("staff_sessions")
     op.drop_table("staff_accounts")
+    op.drop_table("handoff_statistics")
     with op.batch_alter_table("handoff_audit", recreate="never") as batch:
         batch.drop_column("detail")
         batch.drop_column("action")

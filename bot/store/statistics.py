@@ -1,0 +1,58 @@
+"""Monthly counts of cases per sign, role and police district, for the centre's knowledge work.
+
+A case is counted once, in the same transaction that stores it; the counts hold no case data and
+are kept when the cases themselves are purged."""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.store.models import MonthlyCount
+from bot.store.records import HandoffRecord
+
+DIMENSIONS = ("total", "sign", "role", "police_district")
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+
+
+def _counted_values(record: HandoffRecord) -> list[tuple[str, str]]:
+    return (
+        [("total", "")]
+        + [("sign", sign) for sign in dict.fromkeys(record.sign_groups)]
+        + [("role", record.role or ""), ("police_district", record.police_district or "")]
+    )
+
+
+def count_case(session: Session, record: HandoffRecord) -> None:
+    """Add one case to its month's counts (inside the caller's transaction)."""
+    month = record.created_at.astimezone(LOCAL_TIME).strftime("%Y-%m")
+    dialect_insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for dimension, value in _counted_values(record):
+        statement = dialect_insert(MonthlyCount).values(month=month, dimension=dimension, value=value, count=1)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["month", "dimension", "value"], set_={"count": MonthlyCount.count + 1}
+            )
+        )
+
+
+@dataclass(frozen=True)
+class CountRow:
+    month: str
+    dimension: str
+    value: str
+    count: int
+
+
+def monthly_counts(engine: Engine) -> list[CountRow]:
+    """Every count, by month, dimension and value."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(MonthlyCount.month, MonthlyCount.dimension, MonthlyCount.value, MonthlyCount.count).order_by(
+                MonthlyCount.month, MonthlyCount.dimension, MonthlyCount.value
+            )
+        )
+        return [CountRow(*row) for row in rows]
