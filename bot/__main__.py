@@ -7,8 +7,12 @@ import signal
 import sys
 import threading
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.knowledge.places import lookup_place
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def _lookup(args: argparse.Namespace) -> int:
@@ -88,6 +92,142 @@ def _maintain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staff(args: argparse.Namespace) -> int:
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
+
+    from bot.staff.accounts import AccountError
+    from bot.store.engine import make_engine
+
+    engine = make_engine()
+    try:
+        if not inspect(engine).has_table("staff_accounts"):
+            print(
+                "Databasen er ikke klar: tabellen med personalets konti findes ikke endnu. "
+                "Kør først 'python -m bot migrate'.",
+                file=sys.stderr,
+            )
+            return 1
+        print(args.staff_action(engine, args))
+        return 0
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OperationalError:
+        print("Kunne ikke få forbindelse til databasen. Tjek DATABASE_URL, og prøv igen.", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _read_password() -> str:
+    """Asked twice at a terminal; otherwise one line of stdin, so scripts can pipe it in."""
+    from getpass import getpass
+
+    from bot.staff.accounts import AccountError
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass("Adgangskode: ")
+    if getpass("Gentag adgangskoden: ") != password:
+        raise AccountError("De to adgangskoder er ikke ens. Prøv igen.")
+    return password
+
+
+def _staff_add(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.accounts import Role, create_account
+
+    account = create_account(engine, args.username, _read_password(), Role.ADMIN if args.admin else Role.STAFF)
+    return f"Konto oprettet: {account.username} ({account.role.value})"
+
+
+def _staff_list(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.accounts import last_logins, list_accounts
+
+    accounts = list_accounts(engine)
+    if not accounts:
+        return "Der er ingen konti endnu. Opret den første med: python -m bot staff add BRUGERNAVN --admin"
+    logins = last_logins(engine)
+    width = max(len("brugernavn"), *(len(account.username) for account in accounts))
+    lines = [f"{'brugernavn':<{width}}  rolle  aktiv  seneste login"]
+    for account in accounts:
+        last = logins.get(account.username)
+        lines.append(
+            f"{account.username:<{width}}  {account.role.value:<5}  {'ja' if account.active else 'nej':<5}  "
+            f"{last.strftime('%Y-%m-%d %H:%M UTC') if last else 'aldrig'}"
+        )
+    return "\n".join(lines)
+
+
+def _staff_disable(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.accounts import set_active
+
+    account = set_active(engine, args.username, False, actor="cli")
+    return f"Konto deaktiveret: {account.username}. Kontoens sessioner er afsluttet."
+
+
+def _staff_enable(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.accounts import set_active
+
+    return f"Konto aktiveret: {set_active(engine, args.username, True, actor='cli').username}"
+
+
+def _staff_role(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.accounts import Role, set_role
+
+    account = set_role(engine, args.username, Role(args.role), actor="cli")
+    return f"Rolle ændret: {account.username} er nu {account.role.value}"
+
+
+def _staff_passwd(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.accounts import set_password
+
+    username = args.username.strip().lower()
+    set_password(engine, username, _read_password(), actor="cli")
+    return f"Adgangskode ændret: {username}. Kontoens sessioner er afsluttet."
+
+
+def _add_staff_commands(commands: "argparse._SubParsersAction") -> None:
+    staff = commands.add_parser(
+        "staff",
+        help="manage the staff desk's accounts (DATABASE_URL)",
+        description="Create, list, disable, enable and change staff desk accounts. No account exists by default.",
+    )
+    staff.set_defaults(handler=_staff)
+    actions = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    password_input = "The password is asked for twice at a terminal, otherwise read as one line from stdin."
+
+    add = actions.add_parser("add", help="create an account", description=f"Create an account. {password_input}")
+    add.add_argument("username", help="3-64 characters: lowercase letters, digits, . _ -")
+    add.add_argument("--admin", action="store_true", help="give the account the admin role (default: staff)")
+    add.set_defaults(staff_action=_staff_add)
+
+    actions.add_parser("list", help="list the accounts with role, status and last login").set_defaults(
+        staff_action=_staff_list
+    )
+
+    for name, action, help_text in (
+        ("disable", _staff_disable, "disable an account and end its sessions"),
+        ("enable", _staff_enable, "enable a disabled account"),
+    ):
+        parser = actions.add_parser(name, help=help_text)
+        parser.add_argument("username")
+        parser.set_defaults(staff_action=action)
+
+    role = actions.add_parser("role", help="change an account's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=("staff", "admin"))
+    role.set_defaults(staff_action=_staff_role)
+
+    passwd = actions.add_parser(
+        "passwd",
+        help="set an account's password and end its sessions",
+        description=f"Set a new password. {password_input}",
+    )
+    passwd.add_argument("username")
+    passwd.set_defaults(staff_action=_staff_passwd)
+
+
 def _add_retention_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resolved-days", type=float, help="days a resolved case is kept (default from bot/store/settings.yml: 30)")
     parser.add_argument("--unclaimed-days", type=float, help="days a never-claimed case is kept (default: 7)")
@@ -132,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_retention_options(maintain)
     maintain.set_defaults(handler=_maintain)
+
+    _add_staff_commands(commands)
     return parser
 
 

@@ -11,8 +11,11 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.web import chat_routes
-from bot.web.appkeys import CHAT, ENGINE, HUB, MESSAGE_LIMIT, RASA, REGISTRY, RELAY, SESSION_LIMIT, SETTINGS
+from bot.staff.csrf import csrf_middleware
+from bot.staff.sessions import setup_sessions
+from bot.staff.throttle import login_throttle
+from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats
+from bot.web.appkeys import CHAT, ENGINE, HUB, MESSAGE_LIMIT, RASA, REGISTRY, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationRegistry
 from bot.web.live import DeskHub, LiveRelay
@@ -66,8 +69,12 @@ def create_app(engine: Engine, *, assistant_url: str | None = None, settings: We
     limits = settings.rate_limit
     app[MESSAGE_LIMIT] = RateLimiter(limits.messages_per_minute / 60, limits.message_burst)
     app[SESSION_LIMIT] = RateLimiter(limits.sessions_per_hour / 3600, limits.session_burst)
-    app.add_routes(routes)
-    app.add_routes(chat_routes.routes)
+    app[THROTTLE] = login_throttle()
+    setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
+    app.middlewares.append(csrf_middleware("/staff"))
+    for module_routes in (routes, chat_routes.routes, desk_auth.routes, desk_cases.routes, desk_stats.routes,
+                          desk_accounts.routes):
+        app.add_routes(module_routes)
     app.router.add_static("/static/", STATIC)
     app.cleanup_ctx.append(_assistant_client)
     app.cleanup_ctx.append(_housekeeping)

@@ -3,6 +3,7 @@
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.staff.throttle import LoginThrottle
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationRegistry
 from bot.web.live import DeskHub, LiveRelay
@@ -19,3 +20,4 @@ RELAY = web.AppKey("relay", LiveRelay)
 CHAT = web.AppKey("chat", ChatService)
 MESSAGE_LIMIT = web.AppKey("message_limit", RateLimiter)
 SESSION_LIMIT = web.AppKey("session_limit", RateLimiter)
+THROTTLE = web.AppKey("throttle", LoginThrottle)

@@ -1,0 +1,1 @@
+"""The staff desk's authentication: accounts, server-side sessions, login throttling and CSRF."""

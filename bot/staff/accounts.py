@@ -1,0 +1,191 @@
+"""Staff accounts: create, authenticate, list and change them. Passwords are kept only as argon2id
+hashes, and every change and login is written to the append-only staff_events table."""
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.staff.sessions import delete_sessions_of
+from bot.staff.settings import staff_settings
+from bot.store.models import StaffAccount, StaffEvent
+
+USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
+FIELD_LENGTH = 64  # staff_events.actor and .target
+ANONYMOUS = "anonymous"
+
+_hasher = PasswordHasher()  # argon2-cffi's defaults: argon2id, RFC 9106 low-memory profile
+
+
+class Role(str, enum.Enum):
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    role: Role
+    active: bool
+
+
+class AccountError(Exception):
+    """Message is Danish and safe to show."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_account(
+    engine: Engine, username: str, password: str, role: Role = Role.STAFF, actor: str = "cli"
+) -> Account:
+    """A new active account. Raises AccountError if the username is invalid or taken, or the
+    password too weak."""
+    username = _valid_username(username)
+    password_hash = _hasher.hash(_valid_password(username, password))
+    try:
+        with Session(engine) as session, session.begin():
+            account_id = session.execute(
+                insert(StaffAccount)
+                .values(
+                    username=username, password_hash=password_hash, role=role.value, active=True, created_at=utc_now()
+                )
+                .returning(StaffAccount.id)
+            ).scalar_one()
+            _add_event(session, actor, "account_created", username)
+    except IntegrityError:
+        raise AccountError(f"Brugernavnet '{username}' er allerede i brug. Vælg et andet.") from None
+    return Account(account_id, username, role, True)
+
+
+def authenticate(engine: Engine, username: str, password: str) -> Account | None:
+    """The account if the username and password match an active account, else None.
+
+    An unknown username costs one argon2 verification as well, so the time taken does not tell
+    whether the account exists.
+    """
+    name = username.strip().lower()
+    with Session(engine) as session:
+        row = session.scalar(select(StaffAccount).where(StaffAccount.username == name))
+        account, password_hash = (_account(row), row.password_hash) if row else (None, _dummy_hash())
+    matches = _verify(password_hash, password)
+    if account is None or not matches or not account.active:
+        record_event(engine, ANONYMOUS, "login_failed", username)
+        return None
+    values = {"last_login_at": utc_now()}
+    if _hasher.check_needs_rehash(password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    with Session(engine) as session, session.begin():
+        session.execute(update(StaffAccount).where(StaffAccount.id == account.id).values(values))
+        _add_event(session, account.username, "login", account.username)
+    return account
+
+
+def get_account(engine: Engine, account_id: int) -> Account | None:
+    with Session(engine) as session:
+        return _account(session.get(StaffAccount, account_id))
+
+
+def list_accounts(engine: Engine) -> list[Account]:
+    """All accounts, by username."""
+    with Session(engine) as session:
+        return [_account(row) for row in session.scalars(select(StaffAccount).order_by(StaffAccount.username))]
+
+
+def last_logins(engine: Engine) -> dict[str, datetime | None]:
+    """When each account last logged in, by username."""
+    with Session(engine) as session:
+        return dict(session.execute(select(StaffAccount.username, StaffAccount.last_login_at)).tuples().all())
+
+
+def set_active(engine: Engine, username: str, active: bool, actor: str) -> Account:
+    """Enable or disable an account. Disabling also ends its sessions."""
+    account = _change(engine, username, {"active": active}, actor, "account_enabled" if active else "account_disabled")
+    if not active:
+        delete_sessions_of(engine, account.id)
+    return account
+
+
+def set_role(engine: Engine, username: str, role: Role, actor: str) -> Account:
+    return _change(engine, username, {"role": role.value}, actor, "role_changed")
+
+
+def set_password(engine: Engine, username: str, password: str, actor: str) -> None:
+    """Give an account a new password and end its sessions."""
+    name = username.strip().lower()
+    password_hash = _hasher.hash(_valid_password(name, password))
+    account = _change(engine, name, {"password_hash": password_hash}, actor, "password_changed")
+    delete_sessions_of(engine, account.id)
+
+
+def record_event(engine: Engine, actor: str, action: str, target: str | None = None) -> None:
+    """Append one event (actor and target are cut to the column's 64 characters)."""
+    with Session(engine) as session, session.begin():
+        _add_event(session, actor, action, target)
+
+
+def _change(engine: Engine, username: str, values: dict, actor: str, action: str) -> Account:
+    name = username.strip().lower()
+    with Session(engine) as session, session.begin():
+        row = session.scalar(select(StaffAccount).where(StaffAccount.username == name).with_for_update())
+        if row is None:
+            raise AccountError(f"Der findes ingen konto med brugernavnet '{name}'.")
+        for column, value in values.items():
+            setattr(row, column, value)
+        _add_event(session, actor, action, name)
+        return _account(row)
+
+
+def _add_event(session: Session, actor: str, action: str, target: str | None) -> None:
+    session.execute(
+        insert(StaffEvent).values(
+            actor=actor[:FIELD_LENGTH],
+            action=action,
+            target=target[:FIELD_LENGTH] if target is not None else None,
+            at=utc_now(),
+        )
+    )
+
+
+def _account(row: StaffAccount | None) -> Account | None:
+    return Account(row.id, row.username, Role(row.role), row.active) if row else None
+
+
+def _valid_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.fullmatch(name):
+        raise AccountError(
+            "Brugernavnet skal være 3-64 tegn og må kun indeholde små bogstaver (a-z), tal og tegnene . _ -"
+        )
+    return name
+
+
+def _valid_password(username: str, password: str) -> str:
+    min_length = staff_settings().password.min_length
+    if len(password) < min_length:
+        raise AccountError(f"Adgangskoden skal være mindst {min_length} tegn lang.")
+    if password.strip().lower() == username:
+        raise AccountError("Adgangskoden må ikke være den samme som brugernavnet.")
+    return password
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash with the current parameters, checked against when the username is unknown."""
+    return _hasher.hash("no account has this password: " + "x" * 32)

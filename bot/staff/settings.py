@@ -1,0 +1,65 @@
+"""The staff desk's settings (settings.yml), read once and typed, plus the cookie's Secure flag
+from the environment."""
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+COOKIE_SECURE_ENV = "STAFF_COOKIE_SECURE"
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    idle_minutes: float
+    absolute_hours: float
+    cookie_name: str
+    secure: bool
+
+    @property
+    def idle_timeout(self) -> timedelta:
+        return timedelta(minutes=self.idle_minutes)
+
+    @property
+    def absolute_timeout(self) -> timedelta:
+        return timedelta(hours=self.absolute_hours)
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    max_failures: int
+    window_minutes: float
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.window_minutes)
+
+
+@dataclass(frozen=True)
+class PasswordSettings:
+    min_length: int
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    session: SessionSettings
+    login_throttle: ThrottleSettings
+    password: PasswordSettings
+
+
+@cache
+def staff_settings() -> StaffSettings:
+    raw = yaml.safe_load(Path(__file__).with_name("settings.yml").read_text(encoding="utf-8"))
+    return StaffSettings(
+        session=SessionSettings(**raw["session"], secure=cookie_secure()),
+        login_throttle=ThrottleSettings(**raw["login_throttle"]),
+        password=PasswordSettings(**raw["password"]),
+    )
+
+
+def cookie_secure() -> bool:
+    """`STAFF_COOKIE_SECURE`: on unless "0" or "false" (for local development over plain HTTP)."""
+    return os.environ.get(COOKIE_SECURE_ENV, "").strip().lower() not in {"0", "false"}

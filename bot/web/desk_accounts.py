@@ -1,0 +1,58 @@
+"""Account administration for admins: create accounts, change roles, close and reopen accounts."""
+
+import asyncio
+
+from aiohttp import web
+
+from bot.staff.accounts import AccountError, Role, create_account, last_logins, list_accounts, set_active, set_role
+from bot.web.appkeys import ENGINE
+from bot.web.desk_auth import ACCOUNT, flash, render, staff_only
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/staff/accounts")
+@staff_only(admin=True)
+async def accounts_page(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    accounts, logins = await asyncio.gather(
+        asyncio.to_thread(list_accounts, engine), asyncio.to_thread(last_logins, engine)
+    )
+    return await render(request, "staff/accounts.html", {"accounts": accounts, "last_logins": logins, "roles": list(Role)})
+
+
+@routes.post("/staff/accounts")
+@staff_only(admin=True)
+async def add_account(request: web.Request) -> web.Response:
+    form = await request.post()
+    role = Role.ADMIN if form.get("role") == Role.ADMIN.value else Role.STAFF
+    try:
+        created = await asyncio.to_thread(
+            create_account, request.app[ENGINE], str(form.get("username", "")), str(form.get("password", "")),
+            role, request[ACCOUNT].username,
+        )
+        await flash(request, f"Kontoen {created.username} er oprettet.")
+    except AccountError as error:
+        await flash(request, str(error))
+    raise web.HTTPSeeOther("/staff/accounts")
+
+
+@routes.post("/staff/accounts/{username}")
+@staff_only(admin=True)
+async def change_account(request: web.Request) -> web.Response:
+    form = await request.post()
+    username, actor = request.match_info["username"], request[ACCOUNT].username
+    engine = request.app[ENGINE]
+    try:
+        if form.get("change") == "role" and form.get("role") in {r.value for r in Role}:
+            if username == actor:
+                raise AccountError("Du kan ikke ændre din egen rolle.")
+            await asyncio.to_thread(set_role, engine, username, Role(form["role"]), actor)
+        elif form.get("change") in {"close", "reopen"}:
+            if username == actor:
+                raise AccountError("Du kan ikke lukke din egen konto.")
+            await asyncio.to_thread(set_active, engine, username, form["change"] == "reopen", actor)
+        await flash(request, f"Kontoen {username} er ændret.")
+    except AccountError as error:
+        await flash(request, str(error))
+    raise web.HTTPSeeOther("/staff/accounts")

@@ -1,0 +1,202 @@
+"""The staff desk's case work: the live queue, one case with its summary, audit trail and live
+chat, and claiming, releasing and closing a case. Every action is audited in the store."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from aiohttp import WSMsgType, web
+
+from bot.store.handoffs import (
+    cases_with_status,
+    claim_case,
+    find_case,
+    record_case_action,
+    release_case,
+    resolve_case,
+)
+from bot.store.models import Handoff, Status
+from bot.web.appkeys import ENGINE, HUB, REGISTRY, RELAY, SETTINGS
+from bot.web.chat import clean_text
+from bot.web.desk_auth import ACCOUNT, current_account, flash, render, staff_only
+from bot.web.desk_labels import label, outcomes, urgency_rank
+
+routes = web.RouteTableDef()
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """"4 min", "2 t 5 min", "3 dage"."""
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} t {minutes % 60} min"
+    return f"{minutes // (24 * 60)} dage"
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as the desk shows it: Danish words, local times, and whether the user is in the chat."""
+
+    case: Handoff
+    in_chat: bool
+    now: datetime
+
+    def __getattr__(self, name):
+        return getattr(self.case, name)
+
+    @property
+    def waiting(self) -> str:
+        return waited(self.case.created_at, self.now)
+
+    @property
+    def created_local(self) -> str:
+        return self.case.created_at.astimezone(LOCAL_TIME).strftime("%d.%m.%Y kl. %H:%M")
+
+    def words(self, kind: str, code: str | None) -> str:
+        return label(kind, code)
+
+    def local(self, moment: datetime) -> str:
+        return moment.astimezone(LOCAL_TIME).strftime("%d.%m. kl. %H:%M:%S")
+
+
+def _open_cases(engine) -> list[Handoff]:
+    cases = cases_with_status(engine, Status.QUEUED) + cases_with_status(engine, Status.CLAIMED)
+    return sorted(cases, key=lambda c: (urgency_rank(c.urgency), -c.created_at.timestamp()))
+
+
+async def _queue_context(request: web.Request) -> dict:
+    cases = await asyncio.to_thread(_open_cases, request.app[ENGINE])
+    now = datetime.now(timezone.utc)
+    registry = request.app[REGISTRY]
+    return {"cases": [CaseView(c, registry.by_case(c.code) is not None, now) for c in cases]}
+
+
+@routes.get("/staff")
+@staff_only()
+async def queue_page(request: web.Request) -> web.Response:
+    code = request.query.get("code", "").strip()
+    if code:
+        case = await asyncio.to_thread(find_case, request.app[ENGINE], code)
+        if case is not None:
+            raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+        return await render(request, "staff/queue.html", {**await _queue_context(request), "searched": code,
+                            "not_found": True}, status=404)
+    return await render(request, "staff/queue.html", await _queue_context(request))
+
+
+@routes.get("/staff/queue")
+@staff_only()
+async def queue_rows(request: web.Request) -> web.Response:
+    """The queue's rows alone, for the page to refresh itself."""
+    return await render(request, "staff/_queue_rows.html", await _queue_context(request))
+
+
+async def _case_or_404(request: web.Request) -> Handoff:
+    case = await asyncio.to_thread(find_case, request.app[ENGINE], request.match_info["code"])
+    if case is None:
+        raise web.HTTPNotFound(text="Sagen findes ikke (længere).")
+    return case
+
+
+@routes.get("/staff/cases/{code}")
+@staff_only()
+async def case_page(request: web.Request) -> web.Response:
+    case = await _case_or_404(request)
+    transcript = request.app[RELAY].transcript(case.code)
+    return await render(request, "staff/case.html", {
+        "case": CaseView(case, transcript is not None, datetime.now(timezone.utc)),
+        "transcript": transcript or [],
+        "mine": case.status is Status.CLAIMED and case.claimed_by == request[ACCOUNT].username,
+        "outcomes": outcomes(),
+        "max_chars": request.app[SETTINGS].chat.max_message_chars,
+    })
+
+
+@routes.post("/staff/cases/{code}/claim")
+@staff_only()
+async def claim(request: web.Request) -> web.Response:
+    case = await _case_or_404(request)
+    if await asyncio.to_thread(claim_case, request.app[ENGINE], case.code, request[ACCOUNT].username):
+        await request.app[RELAY].claimed(case.code)
+    else:
+        await flash(request, "Sagen er allerede taget af en anden.")
+    raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+
+
+@routes.post("/staff/cases/{code}/release")
+@staff_only()
+async def release(request: web.Request) -> web.Response:
+    case = await _case_or_404(request)
+    if await asyncio.to_thread(release_case, request.app[ENGINE], case.code, request[ACCOUNT].username):
+        await request.app[RELAY].released(case.code)
+    raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+
+
+@routes.post("/staff/cases/{code}/resolve")
+@staff_only()
+async def resolve(request: web.Request) -> web.Response:
+    case = await _case_or_404(request)
+    outcome = (await request.post()).get("outcome")
+    if outcome not in outcomes():
+        await flash(request, "Vælg, hvordan sagen endte, før du afslutter den.")
+        raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+    if await asyncio.to_thread(resolve_case, request.app[ENGINE], case.code, request[ACCOUNT].username, outcome):
+        await request.app[RELAY].resolved(case.code)
+        await flash(request, f"Sag {case.code} er afsluttet.")
+        raise web.HTTPSeeOther("/staff")
+    await flash(request, "Kun den, der har taget sagen, kan afslutte den.")
+    raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+
+
+@routes.post("/staff/cases/{code}/messages")
+@staff_only()
+async def send_message(request: web.Request) -> web.Response:
+    """A live message to the user (JSON from the page's script, or the plain form without it)."""
+    case = await _case_or_404(request)
+    form = await request.json() if request.content_type == "application/json" else await request.post()
+    text = clean_text(str(form.get("text", "")))
+    limit = request.app[SETTINGS].chat.max_message_chars
+    wants_json = request.content_type == "application/json"
+    problem = None
+    if not text or len(text) > limit:
+        problem = f"Skriv en besked på højst {limit} tegn."
+    elif not await asyncio.to_thread(record_case_action, request.app[ENGINE], case.code, request[ACCOUNT].username, "message"):
+        problem = "Du skal have taget sagen for at skrive til brugeren."
+    elif not await request.app[RELAY].from_staff(case.code, text):
+        problem = "Brugeren er ikke længere i chatten. Sagen kan tages op, hvis brugeren ringer med koden."
+    if wants_json:
+        return web.json_response({"error": problem} if problem else {}, status=409 if problem else 200)
+    if problem:
+        await flash(request, problem)
+    raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+
+
+@routes.get("/staff/ws")
+async def desk_socket(request: web.Request) -> web.WebSocketResponse:
+    """Live updates for a desk page: queue changes, or one case's messages (`?case=CODE`)."""
+    if request.headers.get("Origin") not in (None, f"{request.scheme}://{request.host}"):
+        raise web.HTTPForbidden(text="Forbindelsen blev afvist.")
+    if await current_account(request) is None:
+        raise web.HTTPUnauthorized(text="Du er ikke logget ind.")
+    hub = request.app[HUB]
+    code = request.query.get("case")
+    listener = hub.listen_to_case(code) if code else hub.listen_to_queue()
+    socket = web.WebSocketResponse(heartbeat=30)
+    await socket.prepare(request)
+    forward = asyncio.create_task(_forward(listener, socket))
+    try:
+        async for frame in socket:
+            if frame.type == WSMsgType.ERROR:
+                break
+    finally:
+        forward.cancel()
+        hub.stop_listening(listener)
+    return socket
+
+
+async def _forward(listener: asyncio.Queue, socket: web.WebSocketResponse) -> None:
+    while not socket.closed:
+        await socket.send_json(await listener.get())

@@ -1,0 +1,315 @@
+"""Staff accounts on a real SQLite file and a real PostgreSQL server: argon2id hashes, login with
+its events, account changes that end sessions, the `python -m bot staff` commands, and the login
+throttle."""
+
+import io
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from bot.__main__ import main
+from bot.staff.accounts import (
+    Account,
+    AccountError,
+    Role,
+    authenticate,
+    create_account,
+    get_account,
+    list_accounts,
+    record_event,
+    set_active,
+    set_password,
+    set_role,
+)
+from bot.staff.settings import staff_settings
+from bot.staff.throttle import LoginThrottle, login_throttle
+from bot.store.migrate import upgrade
+from bot.store.models import StaffAccount, StaffEvent, StaffSession
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+PASSWORD = "korrekt hest batteri"
+
+
+def account_row(engine, username: str) -> StaffAccount:
+    with Session(engine) as session:
+        return session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+
+
+def events(engine) -> list[tuple[str, str, str | None]]:
+    with Session(engine) as session:
+        query = select(StaffEvent.actor, StaffEvent.action, StaffEvent.target).order_by(StaffEvent.id)
+        return [tuple(row) for row in session.execute(query)]
+
+
+def add_session(engine, id_hash: str, data: dict) -> None:
+    now = datetime.now(timezone.utc)
+    with Session(engine) as session, session.begin():
+        session.execute(insert(StaffSession).values(id_hash=id_hash, data=data, created_at=now, last_seen_at=now))
+
+
+def session_hashes(engine) -> set[str]:
+    with Session(engine) as session:
+        return set(session.scalars(select(StaffSession.id_hash)))
+
+
+# -- accounts -------------------------------------------------------------------------------------
+
+
+def test_an_account_logs_in_with_its_password_only(store_engine):
+    alice = create_account(store_engine, " Alice ", PASSWORD)
+    assert alice == Account(alice.id, "alice", Role.STAFF, True)
+    assert account_row(store_engine, "alice").last_login_at is None
+
+    assert authenticate(store_engine, "alice", "forkert hest batteri") is None
+    assert authenticate(store_engine, "nobody", PASSWORD) is None
+    assert authenticate(store_engine, "ALICE", PASSWORD) == alice
+    assert account_row(store_engine, "alice").last_login_at is not None
+    assert get_account(store_engine, alice.id) == alice
+    assert get_account(store_engine, alice.id + 1000) is None
+
+
+def test_only_an_argon2id_hash_of_the_password_is_stored(store_engine):
+    create_account(store_engine, "alice", PASSWORD)
+    row = account_row(store_engine, "alice")
+    assert row.password_hash.startswith("$argon2id$")
+    columns = [getattr(row, column.key) for column in StaffAccount.__table__.columns]
+    assert not any(PASSWORD in str(value) for value in columns)
+
+
+def test_usernames_are_unique_whatever_their_case(store_engine):
+    create_account(store_engine, "alice", PASSWORD)
+    with pytest.raises(AccountError, match="allerede i brug"):
+        create_account(store_engine, "ALICE ", "en helt anden adgangskode")
+    assert [a.username for a in list_accounts(store_engine)] == ["alice"]
+
+
+@pytest.mark.parametrize("username", ["al", "a" * 65, "alice hansen", "åse", "alice@example.dk", ""])
+def test_invalid_usernames_are_refused(store_engine, username):
+    with pytest.raises(AccountError, match="Brugernavnet skal være 3-64 tegn"):
+        create_account(store_engine, username, PASSWORD)
+    assert list_accounts(store_engine) == []
+
+
+def test_short_passwords_and_the_username_as_password_are_refused(store_engine):
+    short = "x" * (staff_settings().password.min_length - 1)
+    with pytest.raises(AccountError, match=f"mindst {staff_settings().password.min_length} tegn"):
+        create_account(store_engine, "alice", short)
+    with pytest.raises(AccountError, match="samme som brugernavnet"):
+        create_account(store_engine, "kasper.hansen", "Kasper.Hansen")
+    create_account(store_engine, "alice", PASSWORD)
+    with pytest.raises(AccountError, match="mindst"):
+        set_password(store_engine, "alice", short, actor="cli")
+    assert list_accounts(store_engine) == [Account(list_accounts(store_engine)[0].id, "alice", Role.STAFF, True)]
+
+
+def test_a_disabled_account_cannot_log_in_until_enabled(store_engine):
+    create_account(store_engine, "alice", PASSWORD)
+    assert set_active(store_engine, "alice", False, actor="boss").active is False
+    assert authenticate(store_engine, "alice", PASSWORD) is None
+    assert set_active(store_engine, "alice", True, actor="boss").active is True
+    assert authenticate(store_engine, "alice", PASSWORD) is not None
+
+
+def test_roles_change_and_unknown_accounts_are_reported(store_engine):
+    create_account(store_engine, "alice", PASSWORD)
+    create_account(store_engine, "bob", PASSWORD, Role.ADMIN)
+    assert set_role(store_engine, "alice", Role.ADMIN, actor="bob").role is Role.ADMIN
+    assert [(a.username, a.role) for a in list_accounts(store_engine)] == [("alice", Role.ADMIN), ("bob", Role.ADMIN)]
+    with pytest.raises(AccountError, match="ingen konto med brugernavnet 'carl'"):
+        set_role(store_engine, "carl", Role.STAFF, actor="bob")
+    with pytest.raises(AccountError, match="ingen konto"):
+        set_active(store_engine, "carl", False, actor="bob")
+
+
+def test_disabling_an_account_or_changing_its_password_ends_its_sessions(store_engine):
+    alice = create_account(store_engine, "alice", PASSWORD)
+    bob = create_account(store_engine, "bob", PASSWORD)
+    add_session(store_engine, "a1" * 32, {"account_id": alice.id, "csrf": "t"})
+    add_session(store_engine, "a2" * 32, {"account_id": alice.id})
+    add_session(store_engine, "b1" * 32, {"account_id": bob.id})
+    add_session(store_engine, "c1" * 32, {"csrf": "anonymous login page"})
+
+    set_active(store_engine, "alice", False, actor="cli")
+    assert session_hashes(store_engine) == {"b1" * 32, "c1" * 32}
+
+    set_password(store_engine, "bob", "et nyt og langt kodeord", actor="cli")
+    assert session_hashes(store_engine) == {"c1" * 32}
+    assert authenticate(store_engine, "bob", PASSWORD) is None
+    assert authenticate(store_engine, "bob", "et nyt og langt kodeord") == bob
+
+
+def test_every_change_and_login_is_an_event_and_events_cannot_be_changed(store_engine):
+    create_account(store_engine, "alice", PASSWORD)
+    authenticate(store_engine, "alice", PASSWORD)
+    authenticate(store_engine, "alice", "forkert")
+    authenticate(store_engine, "x" * 100, "forkert")
+    set_role(store_engine, "alice", Role.ADMIN, actor="root")
+    set_password(store_engine, "alice", "et nyt og langt kodeord", actor="root")
+    set_active(store_engine, "alice", False, actor="root")
+    set_active(store_engine, "alice", True, actor="root")
+    record_event(store_engine, "alice", "logout", "alice")
+    assert events(store_engine) == [
+        ("cli", "account_created", "alice"),
+        ("alice", "login", "alice"),
+        ("anonymous", "login_failed", "alice"),
+        ("anonymous", "login_failed", "x" * 64),
+        ("root", "role_changed", "alice"),
+        ("root", "password_changed", "alice"),
+        ("root", "account_disabled", "alice"),
+        ("root", "account_enabled", "alice"),
+        ("alice", "logout", "alice"),
+    ]
+    with pytest.raises(DBAPIError, match="append-only"):
+        with Session(store_engine) as session, session.begin():
+            session.execute(update(StaffEvent).values(actor="someone else"))
+
+
+def test_an_unknown_username_costs_an_argon2_verification_too(store_engine, monkeypatch):
+    verified = []
+    original = PasswordHasher.verify
+
+    def spy(self, password_hash, password):
+        verified.append(password_hash)
+        return original(self, password_hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", spy)
+    assert authenticate(store_engine, "nobody", PASSWORD) is None
+    assert len(verified) == 1 and verified[0].startswith("$argon2id$")
+
+
+def test_a_hash_with_outdated_parameters_is_replaced_at_login(store_engine):
+    create_account(store_engine, "alice", PASSWORD)
+    weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    with Session(store_engine) as session, session.begin():
+        session.execute(update(StaffAccount).values(password_hash=weak))
+    assert authenticate(store_engine, "alice", PASSWORD) is not None
+    renewed = account_row(store_engine, "alice").password_hash
+    assert renewed != weak and not PasswordHasher().check_needs_rehash(renewed)
+    assert authenticate(store_engine, "alice", PASSWORD) is not None
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_database(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(PYTHON), "-m", "bot", "staff", *args],
+        cwd=ROOT, input=stdin, capture_output=True, text=True, env=os.environ.copy(), timeout=60,
+    )
+
+
+def test_the_command_line_creates_and_lists_accounts(cli_database):
+    added = run_cli("add", "alice", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "Konto oprettet: alice (staff)"
+
+    refused = run_cli("add", "bob", stdin="kort\n")
+    assert refused.returncode == 1
+    assert "Adgangskoden skal være mindst 12 tegn lang." in refused.stderr
+
+    listed = run_cli("list")
+    assert listed.returncode == 0, listed.stderr
+    header, *rows = listed.stdout.splitlines()
+    assert header.split() == ["brugernavn", "rolle", "aktiv", "seneste", "login"]
+    assert [row.split() for row in rows] == [["alice", "staff", "ja", "aldrig"]]
+
+
+def test_the_command_line_says_so_when_the_database_is_not_migrated(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = run_cli("list")
+    assert result.returncode == 1
+    assert "python -m bot migrate" in result.stderr
+
+
+def test_the_command_line_changes_accounts(cli_database, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["staff", "add", "alice", "--admin"]) == 0
+    assert main(["staff", "role", "alice", "staff"]) == 0
+    assert main(["staff", "disable", "alice"]) == 0
+    assert main(["staff", "enable", "Alice"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("et nyt og langt kodeord\r\n"))
+    assert main(["staff", "passwd", "alice"]) == 0
+    assert main(["staff", "disable", "carl"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "Konto oprettet: alice (admin)",
+        "Rolle ændret: alice er nu staff",
+        "Konto deaktiveret: alice. Kontoens sessioner er afsluttet.",
+        "Konto aktiveret: alice",
+        "Adgangskode ændret: alice. Kontoens sessioner er afsluttet.",
+    ]
+    assert "ingen konto med brugernavnet 'carl'" in err
+
+    from bot.store.engine import make_engine
+
+    engine = make_engine(cli_database)
+    assert authenticate(engine, "alice", "et nyt og langt kodeord").role is Role.STAFF
+    engine.dispose()
+
+
+# -- login throttle -------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_throttle_blocks_a_key_after_too_many_failures_within_the_window():
+    clock = Clock()
+    throttle = LoginThrottle(3, timedelta(minutes=15), clock=clock)
+    for _ in range(2):
+        throttle.failed("user:alice", "ip:10.0.0.1")
+        clock.now += 60
+    assert throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
+    throttle.failed("user:alice", "ip:10.0.0.1")
+    assert throttle.retry_after("user:alice") == 15 * 60 - 120
+    assert throttle.retry_after("user:bob", "ip:10.0.0.1") == 15 * 60 - 120
+    assert throttle.retry_after("user:bob", "ip:10.0.0.2") == 0.0
+
+    clock.now += 15 * 60 - 120  # the first failure leaves the window: two are left
+    assert throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
+    throttle.failed("user:alice")
+    assert throttle.retry_after("user:alice") == 60  # until the second failure leaves the window
+    assert throttle.retry_after("ip:10.0.0.1") == 0.0
+
+
+def test_a_successful_login_forgets_the_failures():
+    clock = Clock()
+    throttle = LoginThrottle(2, timedelta(minutes=1), clock=clock)
+    throttle.failed("user:alice", "ip:10.0.0.1")
+    throttle.failed("user:alice", "ip:10.0.0.1")
+    assert throttle.retry_after("user:alice") == 60
+    throttle.succeeded("user:alice")
+    assert throttle.retry_after("user:alice") == 0.0
+    assert throttle.retry_after("ip:10.0.0.1") == 60
+
+
+def test_the_throttle_from_settings_blocks_after_the_configured_failures():
+    configured = staff_settings().login_throttle
+    throttle = login_throttle()
+    for _ in range(configured.max_failures - 1):
+        throttle.failed("user:alice")
+    assert throttle.retry_after("user:alice") == 0.0
+    throttle.failed("user:alice")
+    assert 0 < throttle.retry_after("user:alice") <= configured.window_minutes * 60
