@@ -83,15 +83,14 @@ def handoff_record(tracker: Tracker) -> HandoffRecord:
 
 
 def say_case_details(dispatcher: CollectingDispatcher, case_code: str) -> None:
-    """What happens next, the number and hours, and what to do while the hotline is closed; then,
-    for the web app, the case code and whether a worker can take over in the chat right now."""
+    """What happens next, the number and hours, and what to do while the hotline is closed; then the
+    case code for the web app, which lets the user wait there for a worker while the chat is open."""
     retention = settings().retention
     say(dispatcher, "utter_handoff_next_steps", resolved_days=round(retention.resolved_days),
         unclaimed_days=round(retention.unclaimed_days))
-    closed = hotline_closed_now()
-    if closed:
+    if hotline_closed_now():
         say(dispatcher, "utter_handoff_hotline_closed", case_code=case_code)
-    dispatcher.utter_message(json_message={"handoff": {"case_code": case_code, "live": not closed}})
+    dispatcher.utter_message(json_message={"handoff": {"case_code": case_code}})
 
 
 class ActionHandoff(Action):

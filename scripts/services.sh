@@ -1,10 +1,10 @@
-# Shared by run.sh and test.sh: start the action server and the Rasa server on loopback.
-# Source it; it defines prepare_store, start_maintenance, start_actions, start_rasa, wait_for_url
-# and stop_services. DATABASE_URL, TRACKER_STORE_URL and HANDOFF_SPOOL_DIR default to files under
+# Shared by run.sh and test.sh: start the action server and the Rasa server on loopback, and the
+# web app (the only public port). Source it; it defines prepare_store, start_maintenance,
+# start_actions, start_rasa, start_web, wait_for_url and stop_services. DATABASE_URL, TRACKER_STORE_URL and HANDOFF_SPOOL_DIR default to files under
 # var/ (see bot/store/settings.py) when unset.
 
-: "${RASA_PORT:=5005}" "${ACTION_PORT:=5055}"
-export RASA_PORT ACTION_PORT RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+: "${RASA_PORT:=5005}" "${ACTION_PORT:=5055}" "${WEB_PORT:=8000}"
+export RASA_PORT ACTION_PORT WEB_PORT RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 export SANIC_HOST=127.0.0.1   # the action server listens on loopback only
 export LOG_LEVEL=INFO LOG_LEVEL_LIBRARIES=ERROR   # Rasa: never DEBUG, which would log message text
 LOG_DIR=${LOG_DIR:-var/log}
@@ -37,6 +37,13 @@ start_rasa() {
   .venv-rasa/bin/rasa run --model models/current.tar.gz --interface 127.0.0.1 --port "$RASA_PORT" \
     --enable-api --auth-token "$RASA_AUTH_TOKEN" --credentials credentials.yml \
     --endpoints endpoints.yml >"$LOG_DIR/rasa.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+}
+
+# The web app: demo page with the chat widget, chat endpoints and the staff desk (WEB_HOST, default
+# 127.0.0.1; set WEB_HOST=0.0.0.0 to accept other machines).
+start_web() {
+  .venv/bin/python -m bot.web >"$LOG_DIR/web.log" 2>&1 &
   SERVICE_PIDS+=($!)
 }
 

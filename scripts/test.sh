@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155}
+export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155} WEB_PORT=${TEST_WEB_PORT:-5180}
+# The browser tests hand a case to staff at any hour of the day the tests run.
+export LIVE_CHAT_HOURS=always
 export LOG_DIR=results/logs
 rm -rf results && mkdir -p results
 # The running assistant stores into files of this run, which the privacy acceptance test scans.
@@ -34,11 +36,14 @@ step "Test stories (any failed story fails)"
   >results/logs/core_test.log 2>&1 || { tail -n 40 results/logs/core_test.log; exit 1; }
 .venv/bin/python scripts/stories_gate.py results/core
 
-step "Conversations against the running assistant"
+step "Conversations, browser and accessibility tests against the running product"
 prepare_store
 start_maintenance
 start_actions
 start_rasa
+start_web
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions
 wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 rasa
-RASA_URL="http://127.0.0.1:$RASA_PORT" .venv/bin/python -m pytest -q -rs -m conversation tests
+wait_for_url "http://127.0.0.1:$WEB_PORT/health" 60 web
+RASA_URL="http://127.0.0.1:$RASA_PORT" WEB_URL="http://127.0.0.1:$WEB_PORT" \
+  .venv/bin/python -m pytest -q -rs -m conversation tests

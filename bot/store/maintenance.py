@@ -1,5 +1,6 @@
 """Housekeeping the running product does by itself: write spooled handoffs, expire unclaimed
-cases, and delete what is past its retention (handoffs, audit rows, conversation events)."""
+cases, and delete what is past its retention (handoffs, audit rows, conversation events, expired
+staff desk sessions)."""
 
 import logging
 import threading
@@ -8,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, MetaData, Table, delete, inspect
 
+from bot.staff.sessions import purge_expired_sessions
+from bot.staff.settings import staff_settings
 from bot.store.delivery import flush_spool
 from bot.store.engine import make_engine
 from bot.store.handoffs import expire_unclaimed, purge_handoffs
@@ -25,6 +28,7 @@ class PurgeReport:
     handoffs_deleted: int
     audit_rows_deleted: int
     conversation_events_deleted: int
+    staff_sessions_deleted: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -38,7 +42,9 @@ def purge(engine: Engine, retention: Retention, tracker_url: str | None = None, 
         engine, timedelta(days=retention.resolved_days), timedelta(days=retention.unclaimed_days), now
     )
     events = purge_conversation_events(tracker_url, timedelta(hours=retention.transcript_hours), now) if tracker_url else 0
-    return PurgeReport(expired, deleted.handoffs, deleted.audit_rows, events)
+    desk = staff_settings().session
+    sessions = purge_expired_sessions(engine, desk.idle_timeout, desk.absolute_timeout)
+    return PurgeReport(expired, deleted.handoffs, deleted.audit_rows, events, sessions)
 
 
 def purge_conversation_events(tracker_url: str, older_than: timedelta, now: datetime) -> int:

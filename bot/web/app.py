@@ -22,7 +22,7 @@ from bot.web.live import DeskHub, LiveRelay
 from bot.web.rasa import RasaClient
 from bot.web.ratelimit import RateLimiter
 from bot.web.security import security_headers
-from bot.web.settings import WebSettings, rasa_url, web_settings
+from bot.web.settings import WebSettings, live_chat_always_open, rasa_url, web_settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -65,7 +65,7 @@ def create_app(engine: Engine, *, assistant_url: str | None = None, settings: We
     relay = LiveRelay(registry, hub, settings.live.claim_timeout_minutes * 60)
     rasa = RasaClient(assistant_url or rasa_url(), settings.chat.rasa_timeout_seconds)
     app[SETTINGS], app[ENGINE], app[REGISTRY], app[HUB], app[RELAY], app[RASA] = settings, engine, registry, hub, relay, rasa
-    app[CHAT] = ChatService(registry, relay, rasa, settings.chat)
+    app[CHAT] = ChatService(registry, relay, rasa, settings.chat, always_open=live_chat_always_open())
     limits = settings.rate_limit
     app[MESSAGE_LIMIT] = RateLimiter(limits.messages_per_minute / 60, limits.message_burst)
     app[SESSION_LIMIT] = RateLimiter(limits.sessions_per_hour / 3600, limits.session_burst)

@@ -4,7 +4,9 @@ hotline worker while the conversation is live. Message text is never logged."""
 import logging
 import re
 import unicodedata
+from datetime import datetime, timezone
 
+from bot.knowledge.contacts import route
 from bot.store.records import normalise_case_code
 from bot.web.conversations import Conversation, ConversationRegistry, Mode
 from bot.web.live import LiveRelay
@@ -26,11 +28,15 @@ def clean_text(text: str) -> str:
 
 
 class ChatService:
-    def __init__(self, registry: ConversationRegistry, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings) -> None:
+    def __init__(
+        self, registry: ConversationRegistry, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings,
+        always_open: bool = False,
+    ) -> None:
         self.registry = registry
         self.relay = relay
         self.rasa = rasa
         self.settings = settings
+        self.always_open = always_open  # live chat at any hour (LIVE_CHAT_HOURS=always)
 
     async def greet(self, conversation: Conversation) -> None:
         """The assistant's introduction, once, when the widget first connects."""
@@ -79,6 +85,13 @@ class ChatService:
                 await conversation.emit("bot", text=reply.text or "", buttons=list(reply.buttons))
 
     async def _handoff(self, conversation: Conversation, handoff: dict) -> None:
+        """A case was made: while the live chat is open, the user waits here for a worker; otherwise
+        the assistant has already told them to call when the hotline opens."""
         code = normalise_case_code(str(handoff.get("case_code", "")))
-        if handoff.get("live") and code:
+        if code and (self.always_open or _hotline_open_now()):
             await self.relay.start_waiting(conversation, code)
+
+
+def _hotline_open_now() -> bool:
+    hours = route("hotline").hours
+    return hours is None or hours.is_open(datetime.now(timezone.utc))

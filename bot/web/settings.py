@@ -54,6 +54,12 @@ def listen_address() -> tuple[str, int]:
     return os.environ.get("WEB_HOST", "127.0.0.1"), int(os.environ.get("WEB_PORT", "8000"))
 
 
+def live_chat_always_open() -> bool:
+    """`LIVE_CHAT_HOURS=always` lets users wait for a worker in the chat at any hour (demos, training
+    and tests); the default, `hotline`, offers the live chat only while the hotline is open."""
+    return os.environ.get("LIVE_CHAT_HOURS", "hotline").strip().lower() == "always"
+
+
 def rasa_url() -> str:
     """Rasa's REST channel on loopback (`RASA_PORT`, default 5005)."""
     return f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
