@@ -11,6 +11,7 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SPACY_DA := var/spacy_da/meta.json
 LEXICON := var/lexicon_da.txt.gz
+CHROMIUM := /usr/bin/chromium
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_DA)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -55,8 +56,13 @@ model: setup $(MODEL)
 run: model
 	scripts/run.sh
 
-test: model
+test: model $(CHROMIUM)
 	scripts/test.sh
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium'
+
 
 # Re-resolve the lock files from the .in files in fresh environments.
 lock:

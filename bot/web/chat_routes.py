@@ -13,11 +13,8 @@ routes = web.RouteTableDef()
 
 
 def client_key(request: web.Request) -> str:
+    """The client's address (behind a proxy, the proxy must pass it on; see issue 5)."""
     return request.remote or "unknown"
-
-
-def _limited(request: web.Request, limiter_key) -> float:
-    return request.app[limiter_key].retry_after(client_key(request))
 
 
 def _too_fast(retry_after: float) -> web.Response:
@@ -55,7 +52,7 @@ async def _json_body(request: web.Request) -> dict:
 
 @routes.post("/chat/session")
 async def open_session(request: web.Request) -> web.Response:
-    if (wait := _limited(request, SESSION_LIMIT)) > 0:
+    if (wait := request.app[SESSION_LIMIT].retry_after(client_key(request))) > 0:
         return _too_fast(wait)
     conversation = request.app[REGISTRY].open()
     return web.json_response({"conversation": conversation.token}, status=201)
@@ -67,7 +64,7 @@ async def post_message(request: web.Request) -> web.Response:
     conversation = request.app[REGISTRY].get(body.get("conversation"))
     if conversation is None:
         return _unknown()
-    if (wait := _limited(request, MESSAGE_LIMIT)) > 0:
+    if (wait := request.app[MESSAGE_LIMIT].retry_after(conversation.token)) > 0:
         return _too_fast(wait)
     text = body.get("text", "")
     if isinstance(text, str) and len(text) > request.app[SETTINGS].chat.max_message_chars:
@@ -108,7 +105,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     if conversation is None:
         return _unknown()
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].chat.max_body_bytes)
-    await socket.prepare(request)
+    try:
+        await socket.prepare(request)
+    except ConnectionResetError:  # the browser left before the handshake finished
+        return socket
     pusher = None
     try:
         async for frame in socket:
@@ -126,7 +126,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 if after == 0:
                     await request.app[CHAT].greet(conversation)
             elif kind == "message":
-                if (wait := _limited(request, MESSAGE_LIMIT)) > 0:
+                if request.app[MESSAGE_LIMIT].retry_after(conversation.token) > 0:
                     await conversation.emit("notice", text=message("too_fast"))
                     continue
                 await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"))

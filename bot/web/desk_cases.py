@@ -185,7 +185,11 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     code = request.query.get("case")
     listener = hub.listen_to_case(code) if code else hub.listen_to_queue()
     socket = web.WebSocketResponse(heartbeat=30)
-    await socket.prepare(request)
+    try:
+        await socket.prepare(request)
+    except ConnectionResetError:  # the page was left before the handshake finished
+        hub.stop_listening(listener)
+        return socket
     forward = asyncio.create_task(_forward(listener, socket))
     try:
         async for frame in socket:

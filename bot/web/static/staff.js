@@ -42,7 +42,7 @@
     body.className = 'text';
     body.textContent = text;
     item.append(speaker, ' ', body);
-    log.appendChild(item);
+    log.querySelector('ol').appendChild(item);
     log.scrollTop = log.scrollHeight;
   }
 
