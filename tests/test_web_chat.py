@@ -9,6 +9,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
+from aiohttp import web
 
 from bot.knowledge.contacts import route
 from bot.store.engine import make_engine
@@ -53,6 +54,17 @@ async def new_conversation(client) -> str:
     response = await client.post("/chat/session")
     assert response.status == 201
     return (await response.json())["conversation"]
+
+
+async def assistant_answering(aiohttp_server, answer: list) -> str:
+    """The URL of an HTTP server that answers every message as Rasa's REST channel would with
+    `answer`, for the answers a running assistant cannot be made to give on demand."""
+    async def reply(request: web.Request) -> web.Response:
+        return web.json_response(answer)
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", reply)
+    return str((await aiohttp_server(app)).make_url("/webhooks/rest/webhook"))
 
 
 def assert_points_to_the_hotline(text: str) -> None:
@@ -216,3 +228,39 @@ async def test_the_widget_script_loads_nothing_from_other_hosts(client):
     script = await (await client.get("/widget.js")).text()
     assert not re.search(r"https?://(?!localhost|www\.w3\.org/2000/svg)", script)  # an XML namespace is no request
     assert not re.search(r"\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function", script)
+
+
+async def test_an_assistant_answering_with_nothing_still_gets_the_user_the_hotline(aiohttp_client, aiohttp_server, engine):
+    """Rasa answers an empty list when the action server is down (seen with Rasa 3.6.21)."""
+    app = create_app(engine, assistant_url=await assistant_answering(aiohttp_server, []), settings=fast_settings())
+    client = await aiohttp_client(app)
+    token = await new_conversation(client)
+    events = (await (await client.post("/chat/messages", json={"conversation": token, "text": "hej"})).json())["events"]
+    assert [e["type"] for e in events] == ["notice"]
+    assert_points_to_the_hotline(events[0]["text"])
+
+
+@pytest.mark.parametrize(("hour", "waits_for_staff"), [(12, True), (23, False)])
+async def test_a_handoff_goes_live_only_while_the_hotline_is_open(aiohttp_server, hour, waits_for_staff):
+    """Outside the hotline's hours the assistant has told the user to call when it opens (the
+    handoff action's own test shows that); the chat then does not make them wait."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.web.chat import ChatService
+    from bot.web.conversations import ConversationRegistry
+    from bot.web.live import DeskHub, LiveRelay
+    from bot.web.rasa import RasaClient
+
+    after_handoff = [{"text": "Din sagskode er K7HM-4XRT."}, {"custom": {"handoff": {"case_code": "K7HM-4XRT"}}}]
+    rasa = RasaClient(await assistant_answering(aiohttp_server, after_handoff), 2)
+    await rasa.start()
+    registry = ConversationRegistry(50, 3600)
+    noon_or_night = datetime(2026, 11, 23, hour, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    chat = ChatService(registry, LiveRelay(registry, DeskHub(), 600), rasa, web_settings().chat,
+                       clock=lambda: noon_or_night)
+    conversation = registry.open()
+    await chat.receive(conversation, "jeg vil tale med et menneske")
+    await rasa.close()
+    modes = [e.get("mode") for e in conversation.events_after(0) if e["type"] == "status"]
+    assert modes == (["waiting"] if waits_for_staff else [])

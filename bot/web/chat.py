@@ -4,6 +4,7 @@ hotline worker while the conversation is live. Message text is never logged."""
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from bot.knowledge.contacts import route
@@ -30,13 +31,14 @@ def clean_text(text: str) -> str:
 class ChatService:
     def __init__(
         self, registry: ConversationRegistry, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings,
-        always_open: bool = False,
+        always_open: bool = False, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.registry = registry
         self.relay = relay
         self.rasa = rasa
         self.settings = settings
         self.always_open = always_open  # live chat at any hour (LIVE_CHAT_HOURS=always)
+        self.clock = clock
 
     async def greet(self, conversation: Conversation) -> None:
         """The assistant's introduction, once, when the widget first connects."""
@@ -77,21 +79,25 @@ class ChatService:
             log.warning("assistant unavailable: %s", error)
             await conversation.emit("notice", text=message("assistant_unavailable"))
             return
+        shown = 0
         for reply in replies:
             handoff = reply.custom.get("handoff")
             if isinstance(handoff, dict):
                 await self._handoff(conversation, handoff)
             elif reply.text or reply.buttons:
                 await conversation.emit("bot", text=reply.text or "", buttons=list(reply.buttons))
+                shown += 1
+        if not shown:  # Rasa answers with nothing when the action server is down
+            log.warning("assistant gave no answer")
+            await conversation.emit("notice", text=message("assistant_unavailable"))
 
     async def _handoff(self, conversation: Conversation, handoff: dict) -> None:
         """A case was made: while the live chat is open, the user waits here for a worker; otherwise
         the assistant has already told them to call when the hotline opens."""
         code = normalise_case_code(str(handoff.get("case_code", "")))
-        if code and (self.always_open or _hotline_open_now()):
+        if code and (self.always_open or self._hotline_open_now()):
             await self.relay.start_waiting(conversation, code)
 
-
-def _hotline_open_now() -> bool:
-    hours = route("hotline").hours
-    return hours is None or hours.is_open(datetime.now(timezone.utc))
+    def _hotline_open_now(self) -> bool:
+        hours = route("hotline").hours
+        return hours is None or hours.is_open(self.clock())
