@@ -79,7 +79,8 @@ def authenticate(engine: Engine, username: str, password: str) -> Account | None
         account, password_hash = (_account(row), row.password_hash) if row else (None, _dummy_hash())
     matches = _verify(password_hash, password)
     if account is None or not matches or not account.active:
-        record_event(engine, ANONYMOUS, "login_failed", username)
+        # Only a known account's name is logged: a password typed into the name field must not be.
+        record_event(engine, ANONYMOUS, "login_failed", account.username if account else None)
         return None
     values = {"last_login_at": utc_now()}
     if _hasher.check_needs_rehash(password_hash):
