@@ -451,6 +451,10 @@
         text: b.title,
       });
       btn.addEventListener('click', () => {
+        if (b.payload === '/restart') { // the assistant's own "start over" button ends the conversation too
+          restartButton.click();
+          return;
+        }
         submitMessage(b.title, b.payload, 'button');
       });
       group.appendChild(btn);
@@ -750,6 +754,8 @@
     return res.status === 404 || (res.body && res.body.error === 'unknown_conversation');
   }
 
+  let tooFastShown = false;
+
   function ensureSession() {
     if (state.conversation) {
       return Promise.resolve(state.conversation);
@@ -770,6 +776,10 @@
           saveState();
           connect();
           return state.conversation;
+        }
+        if (res.status === 429 && typeof res.body.text === 'string' && !tooFastShown) {
+          tooFastShown = true; // say it once; the widget keeps retrying quietly
+          addLocalNotice(res.body.text, true);
         }
         throw new Error('session ' + res.status);
       })
