@@ -19,7 +19,7 @@ trap stop_services EXIT INT TERM
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "Unit tests (knowledge, routing, lookup, actions)"
+step "Unit tests (knowledge, actions, anonymiser, store on SQLite and PostgreSQL, web app and staff desk)"
 .venv/bin/python -m pytest -q -rs -m "not conversation" tests
 
 step "rasa data validate"
