@@ -14,7 +14,7 @@ start_rasa
 start_web
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions
 wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 rasa
-wait_for_url "http://127.0.0.1:$WEB_PORT/health" 60 web
+wait_for_url "http://127.0.0.1:$WEB_PORT/healthz" 60 web
 echo "Chat demo:   http://localhost:$WEB_PORT/"
 echo "Staff desk:  http://localhost:$WEB_PORT/staff  (create an account: .venv/bin/python -m bot staff add NAME)"
 echo "Behind it on 127.0.0.1: Rasa on port $RASA_PORT, actions on port $ACTION_PORT (logs in $LOG_DIR)"

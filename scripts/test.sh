@@ -44,6 +44,6 @@ start_rasa
 start_web
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions
 wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 rasa
-wait_for_url "http://127.0.0.1:$WEB_PORT/health" 60 web
+wait_for_url "http://127.0.0.1:$WEB_PORT/healthz" 60 web
 RASA_URL="http://127.0.0.1:$RASA_PORT" WEB_URL="http://127.0.0.1:$WEB_PORT" \
   .venv/bin/python -m pytest -q -rs -m conversation tests

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from bot.staff.csrf import csrf_middleware
 from bot.staff.sessions import setup_sessions
 from bot.staff.throttle import login_throttle
-from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats
+from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
 from bot.web.appkeys import CHAT, ENGINE, HUB, MESSAGE_LIMIT, RASA, REGISTRY, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationRegistry
@@ -47,11 +47,6 @@ async def widget_styles(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "widget.css", headers={"Cache-Control": "no-cache"})
 
 
-@routes.get("/health")
-async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 def create_app(engine: Engine, *, assistant_url: str | None = None, settings: WebSettings | None = None) -> web.Application:
     settings = settings or web_settings()
     app = web.Application(middlewares=[security_headers], client_max_size=settings.chat.max_body_bytes)
@@ -72,8 +67,8 @@ def create_app(engine: Engine, *, assistant_url: str | None = None, settings: We
     app[THROTTLE] = login_throttle()
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
     app.middlewares.append(csrf_middleware("/staff"))
-    for module_routes in (routes, chat_routes.routes, desk_auth.routes, desk_cases.routes, desk_stats.routes,
-                          desk_accounts.routes):
+    for module_routes in (routes, health.routes, chat_routes.routes, desk_auth.routes, desk_cases.routes,
+                          desk_stats.routes, desk_accounts.routes):
         app.add_routes(module_routes)
     app.router.add_static("/static/", STATIC)
     app.cleanup_ctx.append(_assistant_client)

@@ -12,6 +12,7 @@ from bot.store.records import normalise_case_code
 from bot.web.conversations import Conversation, ConversationRegistry, Mode
 from bot.web.live import LiveRelay
 from bot.web.messages import message
+from bot.web.metrics import ASSISTANT_LATENCY, ERRORS, HANDOFFS, MESSAGES
 from bot.web.rasa import AssistantUnavailable, RasaClient
 from bot.web.settings import ChatSettings
 
@@ -46,25 +47,30 @@ class ChatService:
             if conversation.last_seq == 0:
                 await self._ask_assistant(conversation, SESSION_START)
 
-    async def receive(self, conversation: Conversation, text: object, payload: object = None) -> None:
+    async def receive(self, conversation: Conversation, text: object, payload: object = None, channel: str = "http") -> None:
         """Handle one message from the user; the answers are emitted as events."""
+        handled_by = await self._handle(conversation, text, payload)
+        MESSAGES.labels(channel=channel, handled_by=handled_by).inc()
+
+    async def _handle(self, conversation: Conversation, text: object, payload: object) -> str:
         if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
             await conversation.emit("notice", text=message("unreadable"))
-            return
+            return "refused"
         text = clean_text(text)
         if payload is not None and not PAYLOAD.fullmatch(payload):
             payload = None
         if not text and payload is None:
             await conversation.emit("notice", text=message("empty"))
-            return
+            return "refused"
         if len(text) > self.settings.max_message_chars:
             await conversation.emit("notice", text=message("too_long", max_chars=self.settings.max_message_chars))
-            return
+            return "refused"
         if conversation.mode is not Mode.BOT:
             await self.relay.from_user(conversation, text)
-            return
+            return "staff"
         async with conversation.lock:
             await self._ask_assistant(conversation, payload or text)
+        return "assistant"
 
     async def restart(self, conversation: Conversation) -> Conversation:
         """End a conversation ("Start forfra") and open a new one."""
@@ -74,9 +80,11 @@ class ChatService:
 
     async def _ask_assistant(self, conversation: Conversation, text: str) -> None:
         try:
-            replies = await self.rasa.send(conversation.rasa_sender, text)
+            with ASSISTANT_LATENCY.time():
+                replies = await self.rasa.send(conversation.rasa_sender, text)
         except AssistantUnavailable as error:
             log.warning("assistant unavailable: %s", error)
+            ERRORS.labels(reason="assistant_unavailable").inc()
             await conversation.emit("notice", text=message("assistant_unavailable"))
             return
         shown = 0
@@ -89,13 +97,16 @@ class ChatService:
                 shown += 1
         if not shown:  # Rasa answers with nothing when the action server is down
             log.warning("assistant gave no answer")
+            ERRORS.labels(reason="assistant_silent").inc()
             await conversation.emit("notice", text=message("assistant_unavailable"))
 
     async def _handoff(self, conversation: Conversation, handoff: dict) -> None:
         """A case was made: while the live chat is open, the user waits here for a worker; otherwise
         the assistant has already told them to call when the hotline opens."""
         code = normalise_case_code(str(handoff.get("case_code", "")))
-        if code and (self.always_open or self._hotline_open_now()):
+        live = bool(code) and (self.always_open or self._hotline_open_now())
+        HANDOFFS.labels(live="yes" if live else "no").inc()
+        if live:
             await self.relay.start_waiting(conversation, code)
 
     def _hotline_open_now(self) -> bool:

@@ -129,7 +129,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 if request.app[MESSAGE_LIMIT].retry_after(conversation.token) > 0:
                     await conversation.emit("notice", text=message("too_fast"))
                     continue
-                await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"))
+                await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"), channel="ws")
             elif kind == "restart":
                 await request.app[CHAT].restart(conversation)
                 break

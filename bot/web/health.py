@@ -1,0 +1,63 @@
+"""Liveness (/healthz), readiness (/readyz) and Prometheus metrics (/metrics) of the web app.
+Metrics are for the machine itself and logged-in staff only."""
+
+import asyncio
+import ipaddress
+
+import aiohttp
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bot.web.appkeys import ENGINE, RASA, REGISTRY
+from bot.web.desk_auth import current_account
+from bot.web.metrics import LIVE_CONVERSATIONS
+
+routes = web.RouteTableDef()
+READY_TIMEOUT = aiohttp.ClientTimeout(total=2)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """The process answers."""
+    return web.json_response({"status": "ok"})
+
+
+def _database_answers(engine) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(text("select 1")).scalar() == 1
+
+
+async def _assistant_answers(url: str) -> bool:
+    base = url.split("/webhooks/")[0] + "/"
+    async with aiohttp.ClientSession(timeout=READY_TIMEOUT) as session, session.get(base) as response:
+        return response.status == 200
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """Ready for users: the handoff store and the assistant both answer (503 names what does not)."""
+    checks = {
+        "database": asyncio.wait_for(asyncio.to_thread(_database_answers, request.app[ENGINE]), 3),
+        "assistant": _assistant_answers(request.app[RASA].url),
+    }
+    results = await asyncio.gather(*checks.values(), return_exceptions=True)
+    status = {name: result is True for name, result in zip(checks, results)}
+    return web.json_response({"ready": all(status.values()), **status}, status=200 if all(status.values()) else 503)
+
+
+def internal_address(address: str | None) -> bool:
+    """A loopback or private address: the machine itself or the operator's own network."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return parsed.is_loopback or parsed.is_private
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    if not internal_address(request.remote) and await current_account(request) is None:
+        raise web.HTTPForbidden(text="Kun til drift.")
+    LIVE_CONVERSATIONS.set(len(request.app[REGISTRY].live()))
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
