@@ -41,7 +41,9 @@ class WebSettings:
 
 @cache
 def web_settings() -> WebSettings:
-    raw = yaml.safe_load(Path(__file__).with_name("settings.yml").read_text(encoding="utf-8"))
+    """settings.yml beside this file, or the file `WEB_SETTINGS` names (e.g. for a load test)."""
+    path = Path(os.environ.get("WEB_SETTINGS") or Path(__file__).with_name("settings.yml"))
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return WebSettings(
         chat=ChatSettings(**raw["chat"]),
         rate_limit=RateLimitSettings(**raw["rate_limit"]),

@@ -1,0 +1,202 @@
+"""Load benchmark: N simulated users hold conversations at once, first against Rasa's REST channel
+directly (the baseline), then through the public web app, in one run. Prints latency percentiles,
+throughput, errors, and the peak memory of every process behind the given ports.
+
+    # start the product with limits for one-machine load (see docs/benchmarks.md), then:
+    WEB_SETTINGS=benchmarks/data/web_settings_load.yml make run
+    .venv/bin/python benchmarks/load.py --users 50 --seconds 60
+
+A message counts as an error when the request fails, the answer is not 200, or the user gets the
+"assistant unavailable" notice instead of the assistant's answer.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.web.messages import message  # noqa: E402
+
+CONVERSATIONS = Path(__file__).with_name("data") / "load_conversations.txt"
+UNAVAILABLE = message("assistant_unavailable")
+
+
+def load_conversations(path: Path) -> list[list[str]]:
+    blocks, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    finished: float = 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+
+    def row(self, name: str) -> str:
+        seconds = self.finished - self.started
+        return (f"{name:<10} {len(self.latencies):>8} {len(self.latencies) / seconds:>8.1f} "
+                f"{self.percentile(0.50):>8.0f} {self.percentile(0.95):>8.0f} {self.percentile(0.99):>8.0f} "
+                f"{statistics.fmean(self.latencies) * 1000 if self.latencies else float('nan'):>8.0f} {self.errors:>7}")
+
+
+class RasaUser:
+    def __init__(self, session: aiohttp.ClientSession, rasa: str) -> None:
+        self.session, self.url, self.sender = session, f"{rasa}/webhooks/rest/webhook", ""
+
+    async def start(self) -> None:
+        self.sender = f"load-{uuid.uuid4()}"
+
+    async def send(self, text: str) -> bool:
+        async with self.session.post(self.url, json={"sender": self.sender, "message": text}) as response:
+            return response.status == 200 and bool(await response.json())
+
+
+class WebUser:
+    def __init__(self, session: aiohttp.ClientSession, web: str) -> None:
+        self.session, self.web, self.token = session, web, ""
+
+    async def start(self) -> None:
+        async with self.session.post(f"{self.web}/chat/session") as response:
+            response.raise_for_status()
+            self.token = (await response.json())["conversation"]
+
+    async def send(self, text: str) -> bool:
+        body = {"conversation": self.token, "text": text}
+        async with self.session.post(f"{self.web}/chat/messages", json=body) as response:
+            if response.status != 200:
+                return False
+            events = (await response.json())["events"]
+            return not any(e["type"] == "notice" and e.get("text") == UNAVAILABLE for e in events)
+
+
+async def simulate(make_user, conversations, users: int, seconds: float, think: tuple[float, float]) -> Results:
+    results = Results()
+    deadline = time.perf_counter() + seconds
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=0)
+
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        async def one_user(number: int) -> None:
+            rng = random.Random(number)
+            await asyncio.sleep(rng.uniform(0, think[1]))  # users arrive spread out, not in one burst
+            while time.perf_counter() < deadline:
+                user = make_user(session)
+                try:
+                    await user.start()
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    results.errors += 1
+                    continue
+                for text in rng.choice(conversations):
+                    if time.perf_counter() >= deadline:
+                        return
+                    sent = time.perf_counter()
+                    try:
+                        ok = await user.send(text)
+                    except (aiohttp.ClientError, asyncio.TimeoutError):
+                        ok = False
+                    results.latencies.append(time.perf_counter() - sent)
+                    results.errors += not ok
+                    await asyncio.sleep(rng.uniform(*think))
+
+        await asyncio.gather(*(one_user(n) for n in range(users)))
+    results.finished = time.perf_counter()
+    return results
+
+
+def listening_pids(port: int) -> set[int]:
+    """Processes with a socket listening on `port` (from /proc, no extra packages)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(fields[9])
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd).strip("socket:[]") in inodes for fd in (proc / "fd").iterdir()
+                   if os.readlink(fd).startswith("socket:")):
+                pids.add(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            key, amount, _ = line.split()
+            values[key] = int(amount) / 1024
+    return values.get("VmRSS:", 0.0), values.get("VmHWM:", 0.0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, nargs=2, default=(3.0, 6.0), metavar=("MIN", "MAX"),
+                        help="seconds a user waits between messages (default 3 6)")
+    parser.add_argument("--web", default=f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}")
+    parser.add_argument("--rasa", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+    parser.add_argument("--ports", type=int, nargs="*", help="ports whose processes to report (default: web, Rasa, actions)")
+    parser.add_argument("--conversations", type=Path, default=CONVERSATIONS)
+    args = parser.parse_args()
+
+    conversations = load_conversations(args.conversations)
+    print(f"{args.users} users, {args.seconds:.0f} s per target, think time {args.think[0]}-{args.think[1]} s, "
+          f"{len(conversations)} conversations from {args.conversations.name}")
+    rasa = asyncio.run(simulate(lambda s: RasaUser(s, args.rasa), conversations, args.users, args.seconds, args.think))
+    web = asyncio.run(simulate(lambda s: WebUser(s, args.web), conversations, args.users, args.seconds, args.think))
+
+    print(f"\n{'target':<10} {'messages':>8} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'errors':>7}")
+    print(rasa.row("rasa"))
+    print(web.row("web app"))
+    overhead = (web.percentile(0.5) - rasa.percentile(0.5)) / rasa.percentile(0.5) * 100
+    print(f"web app overhead on the median: {overhead:+.1f} %")
+
+    ports = args.ports or [int(args.web.rsplit(":", 1)[1]), int(args.rasa.rsplit(":", 1)[1]),
+                           int(os.environ.get("ACTION_PORT", "5055"))]
+    print(f"\n{'port':>6} {'pid':>8} {'rss MB':>8} {'peak MB':>8}  process")
+    for port in ports:
+        for pid in sorted(listening_pids(port)):
+            rss, peak = memory_mb(pid)
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:60]
+            print(f"{port:>6} {pid:>8} {rss:>8.0f} {peak:>8.0f}  {command}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
