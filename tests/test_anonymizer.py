@@ -180,6 +180,21 @@ def test_stored_events_have_text_entities_slots_and_metadata_anonymised():
     assert anonymize_event(slot) == slot
 
 
+def test_the_assistants_own_words_are_stored_as_they_are():
+    """Bot messages are templates filled with validated values; the response selector's candidates
+    are our FAQ answers. A user's words inside a user event are still anonymised."""
+    bot = {"event": "bot", "text": "Ring til Hotline mod radikalisering på 41 74 90 90.", "metadata": {"utter_action": "x"}}
+    user = {
+        "event": "user", "text": "Anders ringer", "parse_data": {
+            "text": "Anders ringer", "response_selector": {"faq": {"response": {"responses": [{"text": "Anders And"}]}}},
+        },
+    }
+    assert anonymize_event(bot) == bot
+    stored = anonymize_event(user)
+    assert stored["text"] == stored["parse_data"]["text"] == "[NAVN] ringer"
+    assert stored["parse_data"]["response_selector"] == user["parse_data"]["response_selector"]
+
+
 def test_the_command_line_writes_one_line_per_input_line():
     lines = "Min søn Mads\n\nring 20304050\n".encode() + b"\xff\xfe binary\n"
     result = subprocess.run([sys.executable, "-m", "bot", "anonymize"], input=lines, capture_output=True, cwd=ROOT)
