@@ -98,16 +98,17 @@ def find_licence_plates(text: str) -> list[Span]:
 
 
 @cache
-def _address_patterns() -> tuple[re.Pattern, re.Pattern]:
+def _address_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
     vocab = vocabulary()
     suffixes = "|".join(sorted(vocab.street_suffixes, key=len, reverse=True))
     strong = "|".join(STRONG_SUFFIXES)
     capital_word = rf"[A-ZÆØÅ][{LETTER}.'’-]*\.?"
+    word_before = rf"(?:(?!(?:{STREET_PREPOSITIONS}|i|og|bor)\s)[{LETTER}]+\s)?"  # "søndre allé", not "på allé"
     street = (
         rf"(?:(?:{capital_word}\s){{0,3}}[A-ZÆØÅ][{LETTER}'’-]*?(?:{suffixes})"      # Nørregade, Gammel Kongevej
         rf"|(?:{capital_word}\s){{1,3}}(?:{suffixes.title()})"       # Dronning Louises Vej
-        rf"|(?:(?!(?:{STREET_PREPOSITIONS}|i|og|bor)\s)[{LETTER}]+\s)?[a-zæøå][{LETTER}'’-]+?(?:{strong})"                    # nørregade, søndre allé
-        rf"|(?:(?!(?:{STREET_PREPOSITIONS}|i|og|bor)\s)[{LETTER}]+\s)?(?:{strong}))"
+        rf"|{word_before}[a-zæøå][{LETTER}'’-]+?(?:{strong})"      # nørregade, søndre allé
+        rf"|{word_before}(?:{strong}))"
     )
     by_suffix = re.compile(rf"(?<![{LETTER}]){street}{HOUSE_NUMBER}{FLOOR}{POSTCODE_TOWN}")
     cues = "|".join(re.escape(cue) for cue in sorted(vocab.address_cues, key=len, reverse=True))

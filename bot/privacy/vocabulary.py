@@ -106,11 +106,12 @@ def vocabulary() -> Vocabulary:
     words = yaml.safe_load((DATA_DIR / "anonymizer.yml").read_text(encoding="utf-8"))
     danish_words, stop_words, english_words = _read_lexicon()
     stop_words |= frozenset(words["english_function_words"])
+    all_words = danish_words | stop_words
     places = _place_names()
     keep_phrases = tuple(words["keep"]) + tuple(words["platforms"]) + tuple(p for p in places if " " in p)
     return Vocabulary(
-        first_names=_with_unaccented(names["first_names"], danish_words | stop_words),
-        surnames=_with_unaccented(names["surnames"], danish_words | stop_words),
+        first_names=_with_unaccented(names["first_names"], all_words),
+        surnames=_with_unaccented(names["surnames"], all_words),
         ambiguous_names=frozenset(n.lower() for n in names["ambiguous"]) | (
             frozenset(n.lower() for n in names["first_names"] + names["surnames"]) & stop_words
         ),
