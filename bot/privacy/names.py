@@ -49,6 +49,11 @@ def _dotted_handle(word: str) -> bool:
     )
 
 
+def _lowercase_compound(word: str) -> bool:
+    """"SSP-medarbejder", "CPR-nummer": a hyphenated word whose last part is not capitalised."""
+    return "-" in word and not word.rsplit("-", 1)[1][:1].isupper()
+
+
 @dataclass
 class Token:
     start: int
@@ -165,7 +170,7 @@ class NameFinder:
         if not word or lower in vocab.keep_words or word.isdigit():
             return None
         stem = name_stem(word, vocab)
-        if "-" in word and stem is None and not word.rsplit("-", 1)[1][:1].isupper():  # "SSP-medarbejder"
+        if stem is None and _lowercase_compound(word):
             return None
         if self._username(tokens, i, text):
             return "BRUGERNAVN"
@@ -225,7 +230,7 @@ class NameFinder:
             return False
         if name_stem(token.text, self.vocab) is not None:
             return True
-        return not self.vocab.is_plain_word(lower) and not ("-" in lower and lower.rsplit("-", 1)[1][:1].islower())
+        return not self.vocab.is_plain_word(lower) and not _lowercase_compound(token.bare)
 
     @staticmethod
     def _after_place_word(tokens: list[Token], i: int, text: str) -> bool:
