@@ -264,3 +264,12 @@ async def test_a_handoff_goes_live_only_while_the_hotline_is_open(aiohttp_server
     await rasa.close()
     modes = [e.get("mode") for e in conversation.events_after(0) if e["type"] == "status"]
     assert modes == (["waiting"] if waits_for_staff else [])
+
+
+@pytest.mark.parametrize("token", [["a list"], {"a": 1}, 42, None])
+async def test_a_conversation_token_that_is_not_text_is_an_unknown_conversation(client, token):
+    for path in ("/chat/messages", "/chat/restart"):
+        response = await client.post(path, json={"conversation": token, "text": "hej"})
+        assert response.status in (200, 404), path  # never a server error
+    response = await client.post("/chat/messages", json={"conversation": token, "text": "hej"})
+    assert (await response.json())["error"] == "unknown_conversation"

@@ -17,32 +17,38 @@ def client_key(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
-def _too_fast(retry_after: float) -> web.Response:
-    return web.json_response(
-        {"error": "too_fast", "text": message("too_fast")},
-        status=429,
-        headers={"Retry-After": str(max(1, round(retry_after)))},
-    )
-
-
-def _unknown() -> web.Response:
-    return web.json_response({"error": "unknown_conversation", "text": message("unknown_conversation")}, status=404)
-
-
 class _Refusal(web.HTTPClientError):
     """A 4xx answer with a Danish text the widget shows as a notice."""
 
-    def __init__(self, status: int, code: str, text: str) -> None:
+    def __init__(self, status: int, code: str, text: str, headers: dict | None = None) -> None:
         self.status_code = status
-        super().__init__(text=json.dumps({"error": code, "text": text}, ensure_ascii=False), content_type="application/json")
+        super().__init__(
+            text=json.dumps({"error": code, "text": text}, ensure_ascii=False), content_type="application/json",
+            headers=headers,
+        )
+
+
+def _too_fast(retry_after: float) -> _Refusal:
+    return _Refusal(429, "too_fast", message("too_fast"), {"Retry-After": str(max(1, round(retry_after)))})
+
+
+def _too_long(request: web.Request) -> _Refusal:
+    return _Refusal(413, "too_long", message("too_long", max_chars=request.app[SETTINGS].chat.max_message_chars))
+
+
+def _conversation(request: web.Request, token: object) -> Conversation:
+    """The open conversation with this token, or a 404 the widget answers by starting a new one."""
+    conversation = request.app[REGISTRY].get(token)
+    if conversation is None:
+        raise _Refusal(404, "unknown_conversation", message("unknown_conversation"))
+    return conversation
 
 
 async def _json_body(request: web.Request) -> dict:
     try:
         body = await request.json()
     except web.HTTPRequestEntityTooLarge:
-        limit = request.app[SETTINGS].chat.max_message_chars
-        raise _Refusal(413, "too_long", message("too_long", max_chars=limit))
+        raise _too_long(request)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise _Refusal(400, "bad_request", message("unreadable"))
     if not isinstance(body, dict):
@@ -53,7 +59,7 @@ async def _json_body(request: web.Request) -> dict:
 @routes.post("/chat/session")
 async def open_session(request: web.Request) -> web.Response:
     if (wait := request.app[SESSION_LIMIT].retry_after(client_key(request))) > 0:
-        return _too_fast(wait)
+        raise _too_fast(wait)
     conversation = request.app[REGISTRY].open()
     return web.json_response({"conversation": conversation.token}, status=201)
 
@@ -61,15 +67,12 @@ async def open_session(request: web.Request) -> web.Response:
 @routes.post("/chat/messages")
 async def post_message(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    conversation = request.app[REGISTRY].get(body.get("conversation"))
-    if conversation is None:
-        return _unknown()
+    conversation = _conversation(request, body.get("conversation"))
     if (wait := request.app[MESSAGE_LIMIT].retry_after(conversation.token)) > 0:
-        return _too_fast(wait)
+        raise _too_fast(wait)
     text = body.get("text", "")
     if isinstance(text, str) and len(text) > request.app[SETTINGS].chat.max_message_chars:
-        limit = request.app[SETTINGS].chat.max_message_chars
-        return web.json_response({"error": "too_long", "text": message("too_long", max_chars=limit)}, status=413)
+        raise _too_long(request)
     before = conversation.last_seq
     await request.app[CHAT].receive(conversation, text, body.get("payload"))
     return web.json_response({"events": conversation.events_after(before)})
@@ -77,9 +80,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 @routes.get("/chat/events")
 async def get_events(request: web.Request) -> web.Response:
-    conversation = request.app[REGISTRY].get(request.query.get("conversation"))
-    if conversation is None:
-        return _unknown()
+    conversation = _conversation(request, request.query.get("conversation"))
     try:
         after = int(request.query.get("after", "0"))
     except ValueError:
@@ -101,9 +102,7 @@ async def restart(request: web.Request) -> web.Response:
 
 @routes.get("/chat/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    conversation = request.app[REGISTRY].get(request.query.get("conversation"))
-    if conversation is None:
-        return _unknown()
+    conversation = _conversation(request, request.query.get("conversation"))
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].chat.max_body_bytes)
     try:
         await socket.prepare(request)
@@ -112,14 +111,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     pusher = None
     try:
         async for frame in socket:
-            if frame.type != WSMsgType.TEXT:
-                await socket.send_json({"seq": 0, "type": "notice", "text": message("unreadable")})
-                continue
-            try:
-                command = json.loads(frame.data)
-            except json.JSONDecodeError:
-                command = {}
-            kind = command.get("type") if isinstance(command, dict) else None
+            command = _command(frame)
+            kind = command.get("type")
             if kind == "resume" and pusher is None:
                 after = command.get("after") if isinstance(command.get("after"), int) else 0
                 pusher = asyncio.create_task(_push_events(socket, conversation, after))
@@ -139,6 +132,17 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         if pusher is not None:
             pusher.cancel()
     return socket
+
+
+def _command(frame) -> dict:
+    """The widget's command in a WebSocket frame; {} for a binary frame or anything not a JSON object."""
+    if frame.type != WSMsgType.TEXT:
+        return {}
+    try:
+        command = json.loads(frame.data)
+    except json.JSONDecodeError:
+        return {}
+    return command if isinstance(command, dict) else {}
 
 
 async def _push_events(socket: web.WebSocketResponse, conversation: Conversation, after: int) -> None:

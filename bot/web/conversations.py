@@ -85,8 +85,9 @@ class ConversationRegistry:
         self._by_token[conversation.token] = conversation
         return conversation
 
-    def get(self, token: str | None) -> Conversation | None:
-        conversation = self._by_token.get(token or "")
+    def get(self, token: object) -> Conversation | None:
+        """The conversation with this token; None for an unknown token or anything not a string."""
+        conversation = self._by_token.get(token) if isinstance(token, str) else None
         if conversation is not None:
             conversation.touch()
         return conversation
