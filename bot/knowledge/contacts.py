@@ -56,10 +56,16 @@ def _parse_hours(raw: dict | None, timezone: ZoneInfo) -> OpeningHours | None:
 
 
 @cache
+def service_timezone() -> ZoneInfo:
+    """The time zone of the service's opening hours and of the dates staff see (contacts.yml)."""
+    return ZoneInfo(load_data("contacts")["timezone"])
+
+
+@cache
 def contact_routes() -> dict[str, ContactRoute]:
     """All contact routes keyed by id ('emergency', 'hotline', ...)."""
     raw = load_data("contacts")
-    timezone = ZoneInfo(raw["timezone"])
+    timezone = service_timezone()
     return {
         route_id: ContactRoute(
             id=route_id,

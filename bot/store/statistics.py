@@ -4,18 +4,16 @@ A case is counted once, in the same transaction that stores it; the counts hold 
 are kept when the cases themselves are purged."""
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.knowledge.contacts import service_timezone
 from bot.store.models import MonthlyCount
 from bot.store.records import HandoffRecord
 
-DIMENSIONS = ("total", "sign", "role", "police_district")
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 def _counted_values(record: HandoffRecord) -> list[tuple[str, str]]:
@@ -28,7 +26,7 @@ def _counted_values(record: HandoffRecord) -> list[tuple[str, str]]:
 
 def count_case(session: Session, record: HandoffRecord) -> None:
     """Add one case to its month's counts (inside the caller's transaction)."""
-    month = record.created_at.astimezone(LOCAL_TIME).strftime("%Y-%m")
+    month = record.created_at.astimezone(service_timezone()).strftime("%Y-%m")
     dialect_insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for dimension, value in _counted_values(record):
         statement = dialect_insert(MonthlyCount).values(month=month, dimension=dimension, value=value, count=1)

@@ -4,10 +4,10 @@ chat, and claiming, releasing and closing a case. Every action is audited in the
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
 
+from bot.knowledge.contacts import service_timezone
 from bot.store.handoffs import (
     cases_with_status,
     claim_case,
@@ -23,7 +23,6 @@ from bot.web.desk_auth import ACCOUNT, current_account, flash, render, staff_onl
 from bot.web.desk_labels import label, outcomes, urgency_rank
 
 routes = web.RouteTableDef()
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 def waited(since: datetime, now: datetime) -> str:
@@ -53,13 +52,13 @@ class CaseView:
 
     @property
     def created_local(self) -> str:
-        return self.case.created_at.astimezone(LOCAL_TIME).strftime("%d.%m.%Y kl. %H:%M")
+        return self.case.created_at.astimezone(service_timezone()).strftime("%d.%m.%Y kl. %H:%M")
 
     def words(self, kind: str, code: str | None) -> str:
         return label(kind, code)
 
     def local(self, moment: datetime) -> str:
-        return moment.astimezone(LOCAL_TIME).strftime("%d.%m. kl. %H:%M:%S")
+        return moment.astimezone(service_timezone()).strftime("%d.%m. kl. %H:%M:%S")
 
 
 def _open_cases(engine) -> list[Handoff]:
