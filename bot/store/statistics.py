@@ -15,7 +15,6 @@ from bot.store.models import MonthlyCount
 from bot.store.records import HandoffRecord
 
 
-
 def _counted_values(record: HandoffRecord) -> list[tuple[str, str]]:
     return (
         [("total", "")]
