@@ -86,13 +86,14 @@ def test_annotated_places_agree_with_the_places_data(path):
 
 FACT_FILE = ROOT / "bot" / "knowledge" / "data" / "contacts.yml"
 # Files whose text users or code see. NLU examples are user text and may mention numbers.
+SCANNED_SUFFIXES = {".py", ".yml", ".md", ".sh", ".js", ".html", ".css"}  # code, data, docs, web pages
 SCANNED = ["domain.yml", "config.yml", "endpoints.yml", "actions", "bot", "rasa_components", "scripts", "README.md"]
 
 
 def scanned_files():
     for entry in SCANNED:
         path = ROOT / entry
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix in {".py", ".yml", ".md", ".sh"})
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix in SCANNED_SUFFIXES)
         yield from (f for f in files if f != FACT_FILE)
 
 

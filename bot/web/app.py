@@ -4,6 +4,8 @@ the only public port; Rasa and the action server stay on 127.0.0.1 behind it."""
 import asyncio
 import contextlib
 import logging
+import re
+from functools import cache
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -11,6 +13,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.knowledge.contacts import route
 from bot.staff.csrf import csrf_middleware
 from bot.staff.sessions import setup_sessions
 from bot.staff.throttle import login_throttle
@@ -31,15 +34,26 @@ STATIC = HERE / "static"
 routes = web.RouteTableDef()
 
 
+def _emergency_number() -> str:
+    return route("emergency").number
+
+
 @routes.get("/")
 @aiohttp_jinja2.template("demo.html")
 async def demo_page(request: web.Request) -> dict:
-    return {}
+    number = _emergency_number()
+    return {"emergency_number": number, "emergency_digits": re.sub(r"\D", "", number)}
+
+
+@cache
+def _widget_source() -> str:
+    """widget.js with the emergency number from contacts.yml written in, read once."""
+    return (STATIC / "widget.js").read_text(encoding="utf-8").replace("__EMERGENCY_NUMBER__", _emergency_number())
 
 
 @routes.get("/widget.js")
-async def widget_script(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "no-cache"})
+async def widget_script(request: web.Request) -> web.Response:
+    return web.Response(text=_widget_source(), content_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 @routes.get("/widget.css")

@@ -31,6 +31,8 @@
   // so the widget also works when the app is mounted under a path prefix.
   const BASE = new URL('.', (scriptEl && scriptEl.src) || document.baseURI);
 
+  // Filled in by the web app when it serves this file, from bot/knowledge/data/contacts.yml.
+  const EMERGENCY_NUMBER = '__EMERGENCY_NUMBER__';
   const STORAGE_KEY = 'hotline-chat';
   const MAX_LEN = 2000;
   const MAX_TRANSCRIPT = 300; // entries kept in sessionStorage
@@ -287,7 +289,7 @@
     el('span', { className: 'hc-emergency-mark', 'aria-hidden': 'true', text: '!' }),
     el('span', { className: 'hc-emergency-text' }, [
       T.emergencyLead,
-      el('a', { href: 'tel:112', className: 'hc-emergency-link', text: '112' }),
+      el('a', { href: 'tel:' + EMERGENCY_NUMBER.replace(/\D/g, ''), className: 'hc-emergency-link', text: EMERGENCY_NUMBER }),
     ]),
   ]);
 
@@ -385,7 +387,7 @@
   // It opens on a button press, takes focus, closes with Esc and returns focus to the launcher,
   // which is exactly the dialog interaction pattern, and screen readers announce its name
   // ("dialog, Chat om bekymring for ekstremisme") when focus moves in. It is non-modal so that the
-  // rest of the page (e.g. the 112 information) stays reachable. The whole widget sits in one
+  // rest of the page (e.g. the emergency information) stays reachable. The whole widget sits in one
   // labelled <aside> landmark so that no content lies outside landmarks.
   const panel = el('div', {
     id: 'hc-panel',
