@@ -122,7 +122,8 @@ def test_random_messages_never_cause_a_server_error_nor_leak_personal_data(app):
     conversations = [new_conversation(app) for _ in range(20)]
     statuses: list[int] = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
+    # derandomize: the same examples every run, so a failure can be reproduced and CI does not flip.
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(body=BODIES, which=st.integers(0, len(conversations) - 1))
     def send(body, which):

@@ -49,7 +49,7 @@ def find_personal_data(text: str) -> list[Span]:
     spans = [
         span for recognise in RECOGNISERS for span in recognise(text) if not kept.overlaps(span.start, span.end)
     ]
-    return resolve_overlaps(spans)
+    return resolve_overlaps(spans, text)
 
 
 def anonymize(text: str) -> str:

@@ -42,6 +42,20 @@ class Ranges:
         i = bisect.bisect_right(self._starts, start)
         return i > 0 and self._starts[i - 1] <= start and end <= self._ends[i - 1]
 
+    def uncovered(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The parts of [start, end) that no held range covers."""
+        parts, position = [], start
+        i = max(0, bisect.bisect_right(self._starts, start) - 1)
+        while i < len(self._starts) and self._starts[i] < end:
+            if self._ends[i] > position:
+                if self._starts[i] > position:
+                    parts.append((position, self._starts[i]))
+                position = self._ends[i]
+            i += 1
+        if position < end:
+            parts.append((position, end))
+        return parts
+
     def add(self, start: int, end: int) -> None:
         """Add a range that overlaps none already held."""
         i = bisect.bisect_right(self._starts, start)
@@ -49,13 +63,21 @@ class Ranges:
         self._ends.insert(i, end)
 
 
-def resolve_overlaps(spans: list[Span]) -> list[Span]:
-    """Keep the strongest of overlapping finds; return them in text order."""
+def resolve_overlaps(spans: list[Span], text: str) -> list[Span]:
+    """Keep the strongest of overlapping finds; of a weaker find, keep the words no stronger find
+    covers ("Fuzzbert" of a name that ran into an e-mail address). Return them in text order."""
     ranked = sorted(spans, key=lambda s: (KINDS.index(s.kind), -(s.end - s.start), s.start))
     taken = Ranges()
     chosen: list[Span] = []
     for span in ranked:
-        if not taken.overlaps(span.start, span.end):
-            taken.add(span.start, span.end)
-            chosen.append(span)
+        pieces = taken.uncovered(span.start, span.end)
+        for start, end in pieces:
+            if pieces != [(span.start, span.end)]:  # a cut find: keep its words, not the spaces round them
+                while start < end and not text[start].isalnum():
+                    start += 1
+                while end > start and not text[end - 1].isalnum():
+                    end -= 1
+            if start < end:
+                taken.add(start, end)
+                chosen.append(Span(start, end, span.kind))
     return sorted(chosen, key=lambda s: s.start)
