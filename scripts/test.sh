@@ -14,6 +14,9 @@ export HANDOFF_SPOOL_DIR="$PWD/results/spool" HANDOFF_HASH_KEY=test-run-key
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   echo "NOTE: TEST_POSTGRES_URL is not set, so the PostgreSQL store tests will be skipped (listed below)."
 fi
+if [ -z "${TEST_REDIS_URL:-}" ]; then
+  echo "NOTE: TEST_REDIS_URL is not set, so the tests of conversations shared through Redis will be skipped (listed below)."
+fi
 source scripts/services.sh
 trap stop_services EXIT INT TERM
 

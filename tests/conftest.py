@@ -75,3 +75,20 @@ def store_engine(database_url):
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def conversation_store(request):
+    """An empty, started conversation store of each kind the web app supports."""
+    from bot.web.conversations import MemoryConversations
+    from bot.web.live import DeskHub
+    from bot.web.redis_state import RedisConversations
+    from tests.support.redis_server import redis_url, unique_prefix
+
+    if request.param == "memory":
+        store = MemoryConversations(DeskHub(), buffer_size=50, idle_seconds=3600)
+    else:
+        store = RedisConversations(redis_url(), DeskHub(), buffer_size=50, idle_seconds=3600, prefix=unique_prefix())
+    await store.start()
+    yield store
+    await store.close()

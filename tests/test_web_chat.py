@@ -248,21 +248,20 @@ async def test_a_handoff_goes_live_only_while_the_hotline_is_open(aiohttp_server
     from zoneinfo import ZoneInfo
 
     from bot.web.chat import ChatService
-    from bot.web.conversations import ConversationRegistry
+    from bot.web.conversations import MemoryConversations
     from bot.web.live import DeskHub, LiveRelay
     from bot.web.rasa import RasaClient
 
     after_handoff = [{"text": "Din sagskode er K7HM-4XRT."}, {"custom": {"handoff": {"case_code": "K7HM-4XRT"}}}]
     rasa = RasaClient(await assistant_answering(aiohttp_server, after_handoff), 2)
     await rasa.start()
-    registry = ConversationRegistry(50, 3600)
+    store = MemoryConversations(DeskHub(), 50, 3600)
     noon_or_night = datetime(2026, 11, 23, hour, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    chat = ChatService(registry, LiveRelay(registry, DeskHub(), 600), rasa, web_settings().chat,
-                       clock=lambda: noon_or_night)
-    conversation = registry.open()
+    chat = ChatService(store, LiveRelay(store, 600), rasa, web_settings().chat, clock=lambda: noon_or_night)
+    conversation = await store.open()
     await chat.receive(conversation, "jeg vil tale med et menneske")
     await rasa.close()
-    modes = [e.get("mode") for e in conversation.events_after(0) if e["type"] == "status"]
+    modes = [e.get("mode") for e in await store.events_after(conversation.token, 0) if e["type"] == "status"]
     assert modes == (["waiting"] if waits_for_staff else [])
 
 

@@ -15,7 +15,7 @@ from bot.store.migrate import upgrade
 from bot.store.models import Status
 from bot.store.records import HandoffRecord, new_case_code
 from bot.web.app import create_app
-from bot.web.appkeys import REGISTRY, RELAY
+from bot.web.appkeys import CONVERSATIONS, RELAY
 
 PASSWORD = "et langt kodeord 123"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -127,7 +127,7 @@ async def test_login_from_a_foreign_origin_is_refused(client):
 
 async def test_a_case_is_claimed_answered_live_and_closed_with_an_outcome(client, engine):
     code = new_case(engine)
-    conversation = client.app[REGISTRY].open()
+    conversation = await client.app[CONVERSATIONS].open()
     await client.app[RELAY].start_waiting(conversation, code)
     await client.app[RELAY].from_user(conversation, XSS)
     await log_in(client)
@@ -141,7 +141,7 @@ async def test_a_case_is_claimed_answered_live_and_closed_with_an_outcome(client
     response = await client.post(f"/staff/cases/{code}/messages", json={"text": "Hej, jeg er fra hotlinen"},
                                  headers={"X-CSRF-Token": token})
     assert response.status == 200
-    assert conversation.events_after(0)[-1]["text"] == "Hej, jeg er fra hotlinen"
+    assert (await client.app[CONVERSATIONS].events_after(conversation.token, 0))[-1]["text"] == "Hej, jeg er fra hotlinen"
     await client.post(f"/staff/cases/{code}/resolve", data={"csrf_token": token, "outcome": "advice_given"})
     case = find_case(engine, code)
     assert case.status is Status.RESOLVED and case.outcome == "advice_given"
@@ -149,7 +149,7 @@ async def test_a_case_is_claimed_answered_live_and_closed_with_an_outcome(client
         ("status", "queued", None), ("status", "claimed", None), ("message", "claimed", None),
         ("status", "resolved", "advice_given"),
     ]
-    assert conversation.events_after(0)[-1]["mode"] == "bot"
+    assert (await client.app[CONVERSATIONS].events_after(conversation.token, 0))[-1]["mode"] == "bot"
 
 
 async def test_only_one_staff_member_gets_a_case_and_only_the_claimer_may_write(aiohttp_client, app, engine):

@@ -43,17 +43,22 @@ async def test_liveness_answers(aiohttp_client, engine):
 async def test_ready_only_when_the_store_and_the_assistant_answer(aiohttp_client, aiohttp_server, engine):
     ready = await aiohttp_client(create_app(engine, assistant_url=await rasa_like_server(aiohttp_server)))
     response = await ready.get("/readyz")
-    assert response.status == 200 and await response.json() == {"ready": True, "database": True, "assistant": True}
+    assert response.status == 200 and await response.json() == {"ready": True, "database": True, "assistant": True, "conversations": True}
 
     no_assistant = await aiohttp_client(create_app(engine, assistant_url=f"http://127.0.0.1:{closed_port()}/webhooks/rest/webhook"))
     response = await no_assistant.get("/readyz")
-    assert response.status == 503 and await response.json() == {"ready": False, "database": True, "assistant": False}
+    assert response.status == 503 and await response.json() == {"ready": False, "database": True, "assistant": False, "conversations": True}
 
     broken = make_engine(f"postgresql://postgres@127.0.0.1:{closed_port()}/gone")  # a stopped server
     no_store = await aiohttp_client(create_app(broken, assistant_url=await rasa_like_server(aiohttp_server)))
     response = await no_store.get("/readyz")
     assert response.status == 503 and (await response.json())["database"] is False
     broken.dispose()
+
+    no_redis = await aiohttp_client(create_app(engine, assistant_url=await rasa_like_server(aiohttp_server),
+                                               state_url=f"redis://127.0.0.1:{closed_port()}/0"))
+    response = await no_redis.get("/readyz")
+    assert response.status == 503 and (await response.json())["conversations"] is False
 
 
 async def test_metrics_count_messages_and_never_carry_user_text(aiohttp_client, aiohttp_server, engine):

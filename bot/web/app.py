@@ -18,14 +18,15 @@ from bot.staff.csrf import csrf_middleware
 from bot.staff.sessions import setup_sessions
 from bot.staff.throttle import login_throttle
 from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
-from bot.web.appkeys import CHAT, ENGINE, HUB, MESSAGE_LIMIT, RASA, REGISTRY, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE
+from bot.web.appkeys import CHAT, CONVERSATIONS, ENGINE, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE
 from bot.web.chat import ChatService
-from bot.web.conversations import ConversationRegistry
+from bot.web.conversations import ConversationStore, MemoryConversations, StateUnavailable
 from bot.web.live import DeskHub, LiveRelay
+from bot.web.proxies import forwarded_by_trusted_proxies
 from bot.web.rasa import RasaClient
-from bot.web.ratelimit import RateLimiter
 from bot.web.security import security_headers
-from bot.web.settings import WebSettings, live_chat_always_open, rasa_url, web_settings
+from bot.web.redis_state import RedisConversations
+from bot.web.settings import WebSettings, chat_state_url, live_chat_always_open, rasa_url, trusted_proxies, web_settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -61,23 +62,40 @@ async def widget_styles(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "widget.css", headers={"Cache-Control": "no-cache"})
 
 
-def create_app(engine: Engine, *, assistant_url: str | None = None, settings: WebSettings | None = None) -> web.Application:
+def conversation_store(settings: WebSettings, state_url: str | None) -> ConversationStore:
+    """Redis at `state_url`, shared by every instance; else this process's memory."""
+    hub, chat = DeskHub(), settings.chat
+    idle_seconds = chat.conversation_idle_hours * 3600
+    if state_url:
+        return RedisConversations(state_url, hub, chat.event_buffer, idle_seconds)
+    return MemoryConversations(hub, chat.event_buffer, idle_seconds)
+
+
+def create_app(
+    engine: Engine, *, assistant_url: str | None = None, settings: WebSettings | None = None,
+    state_url: str | None = None, proxies: list[str] | None = None,
+) -> web.Application:
+    """The web app. Unless given, the assistant's address, the conversation store and the trusted
+    proxies come from the environment (RASA_URL, CHAT_STATE_URL, TRUSTED_PROXIES)."""
     settings = settings or web_settings()
-    app = web.Application(middlewares=[security_headers], client_max_size=settings.chat.max_body_bytes)
+    proxies = trusted_proxies() if proxies is None else proxies
+    middlewares = [forwarded_by_trusted_proxies(proxies)] if proxies else []
+    app = web.Application(middlewares=[*middlewares, security_headers, chat_routes.state_unavailable],
+                          client_max_size=settings.chat.max_body_bytes)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
     )
-    registry = ConversationRegistry(settings.chat.event_buffer, settings.chat.conversation_idle_hours * 3600)
-    hub = DeskHub()
-    relay = LiveRelay(registry, hub, settings.live.claim_timeout_minutes * 60)
+    store = conversation_store(settings, chat_state_url() if state_url is None else state_url)
+    relay = LiveRelay(store, settings.live.claim_timeout_minutes * 60)
     rasa = RasaClient(assistant_url or rasa_url(), settings.chat.rasa_timeout_seconds)
-    app[SETTINGS], app[ENGINE], app[REGISTRY], app[HUB], app[RELAY], app[RASA] = settings, engine, registry, hub, relay, rasa
-    app[CHAT] = ChatService(registry, relay, rasa, settings.chat, always_open=live_chat_always_open())
+    app[SETTINGS], app[ENGINE], app[CONVERSATIONS], app[HUB], app[RELAY], app[RASA] = (
+        settings, engine, store, store.hub, relay, rasa)
+    app[CHAT] = ChatService(store, relay, rasa, settings.chat, always_open=live_chat_always_open())
     limits = settings.rate_limit
-    app[MESSAGE_LIMIT] = RateLimiter(limits.messages_per_minute / 60, limits.message_burst)
-    app[SESSION_LIMIT] = RateLimiter(limits.sessions_per_hour / 3600, limits.session_burst)
+    app[MESSAGE_LIMIT] = store.rate_limiter("messages", limits.messages_per_minute / 60, limits.message_burst)
+    app[SESSION_LIMIT] = store.rate_limiter("sessions", limits.sessions_per_hour / 3600, limits.session_burst)
     app[THROTTLE] = login_throttle()
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
     app.middlewares.append(csrf_middleware("/staff"))
@@ -85,14 +103,16 @@ def create_app(engine: Engine, *, assistant_url: str | None = None, settings: We
                           desk_stats.routes, desk_accounts.routes):
         app.add_routes(module_routes)
     app.router.add_static("/static/", STATIC)
-    app.cleanup_ctx.append(_assistant_client)
+    app.cleanup_ctx.append(_connections)
     app.cleanup_ctx.append(_housekeeping)
     return app
 
 
-async def _assistant_client(app: web.Application):
+async def _connections(app: web.Application):
     await app[RASA].start()
+    await app[CONVERSATIONS].start()
     yield
+    await app[CONVERSATIONS].close()
     await app[RASA].close()
 
 
@@ -103,9 +123,11 @@ async def _housekeeping(app: web.Application):
             await asyncio.sleep(app[SETTINGS].live.check_interval_seconds)
             try:
                 await app[RELAY].send_waiting_home()
-                app[REGISTRY].forget_idle()
+                await app[CONVERSATIONS].forget_idle()
                 app[MESSAGE_LIMIT].forget_full()
                 app[SESSION_LIMIT].forget_full()
+            except StateUnavailable as error:
+                log.warning("web housekeeping: the conversation store does not answer (%s)", error)
             except Exception:  # keep the loop alive; the next round tries again
                 log.exception("web housekeeping failed")
 

@@ -5,19 +5,19 @@ from sqlalchemy import Engine
 
 from bot.staff.throttle import LoginThrottle
 from bot.web.chat import ChatService
-from bot.web.conversations import ConversationRegistry
+from bot.web.conversations import ConversationStore
 from bot.web.live import DeskHub, LiveRelay
 from bot.web.rasa import RasaClient
-from bot.web.ratelimit import RateLimiter
+from bot.web.ratelimit import Limiter
 from bot.web.settings import WebSettings
 
 SETTINGS = web.AppKey("settings", WebSettings)
 ENGINE = web.AppKey("engine", Engine)
-REGISTRY = web.AppKey("registry", ConversationRegistry)
+CONVERSATIONS = web.AppKey("conversations", ConversationStore)
 RASA = web.AppKey("rasa", RasaClient)
 HUB = web.AppKey("hub", DeskHub)
 RELAY = web.AppKey("relay", LiveRelay)
 CHAT = web.AppKey("chat", ChatService)
-MESSAGE_LIMIT = web.AppKey("message_limit", RateLimiter)
-SESSION_LIMIT = web.AppKey("session_limit", RateLimiter)
+MESSAGE_LIMIT = web.AppKey("message_limit", Limiter)
+SESSION_LIMIT = web.AppKey("session_limit", Limiter)
 THROTTLE = web.AppKey("throttle", LoginThrottle)

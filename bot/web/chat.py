@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from bot.knowledge.contacts import route
 from bot.store.records import normalise_case_code
-from bot.web.conversations import Conversation, ConversationRegistry, Mode
+from bot.web.conversations import Conversation, ConversationStore, Mode
 from bot.web.live import LiveRelay
 from bot.web.messages import message
 from bot.web.metrics import ASSISTANT_LATENCY, ERRORS, HANDOFFS, MESSAGES
@@ -31,10 +31,10 @@ def clean_text(text: str) -> str:
 
 class ChatService:
     def __init__(
-        self, registry: ConversationRegistry, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings,
+        self, store: ConversationStore, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings,
         always_open: bool = False, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
-        self.registry = registry
+        self.store = store
         self.relay = relay
         self.rasa = rasa
         self.settings = settings
@@ -43,40 +43,41 @@ class ChatService:
 
     async def greet(self, conversation: Conversation) -> None:
         """The assistant's introduction, once, when the widget first connects."""
-        async with conversation.lock:
-            if conversation.last_seq == 0:
+        async with self.store.lock(conversation.token):
+            if await self.store.last_seq(conversation.token) == 0:
                 await self._ask_assistant(conversation, SESSION_START)
 
     async def receive(self, conversation: Conversation, text: object, payload: object = None, channel: str = "http") -> None:
-        """Handle one message from the user; the answers are emitted as events."""
+        """Handle one message from the user; the answers are emitted as events. StateUnavailable
+        when the conversation store does not answer."""
         handled_by = await self._handle(conversation, text, payload)
         MESSAGES.labels(channel=channel, handled_by=handled_by).inc()
 
     async def _handle(self, conversation: Conversation, text: object, payload: object) -> str:
         if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
-            await conversation.emit("notice", text=message("unreadable"))
+            await self.store.emit(conversation.token, "notice", text=message("unreadable"))
             return "refused"
         text = clean_text(text)
         if payload is not None and not PAYLOAD.fullmatch(payload):
             payload = None
         if not text and payload is None:
-            await conversation.emit("notice", text=message("empty"))
+            await self.store.emit(conversation.token, "notice", text=message("empty"))
             return "refused"
         if len(text) > self.settings.max_message_chars:
-            await conversation.emit("notice", text=message("too_long", max_chars=self.settings.max_message_chars))
+            await self.store.emit(conversation.token, "notice", text=message("too_long", max_chars=self.settings.max_message_chars))
             return "refused"
         if conversation.mode is not Mode.BOT:
             await self.relay.from_user(conversation, text)
             return "staff"
-        async with conversation.lock:
+        async with self.store.lock(conversation.token):
             await self._ask_assistant(conversation, payload or text)
         return "assistant"
 
     async def restart(self, conversation: Conversation) -> Conversation:
         """End a conversation ("Start forfra") and open a new one."""
         await self.relay.user_left(conversation)
-        self.registry.close(conversation.token)
-        return self.registry.open()
+        await self.store.close_conversation(conversation.token)
+        return await self.store.open()
 
     async def _ask_assistant(self, conversation: Conversation, text: str) -> None:
         try:
@@ -85,7 +86,7 @@ class ChatService:
         except AssistantUnavailable as error:
             log.warning("assistant unavailable: %s", error)
             ERRORS.labels(reason="assistant_unavailable").inc()
-            await conversation.emit("notice", text=message("assistant_unavailable"))
+            await self.store.emit(conversation.token, "notice", text=message("assistant_unavailable"))
             return
         shown = 0
         for reply in replies:
@@ -93,12 +94,12 @@ class ChatService:
             if isinstance(handoff, dict):
                 await self._handoff(conversation, handoff)
             elif reply.text or reply.buttons:
-                await conversation.emit("bot", text=reply.text or "", buttons=list(reply.buttons))
+                await self.store.emit(conversation.token, "bot", text=reply.text or "", buttons=list(reply.buttons))
                 shown += 1
         if not shown:  # Rasa answers with nothing when the action server is down
             log.warning("assistant gave no answer")
             ERRORS.labels(reason="assistant_silent").inc()
-            await conversation.emit("notice", text=message("assistant_unavailable"))
+            await self.store.emit(conversation.token, "notice", text=message("assistant_unavailable"))
 
     async def _handoff(self, conversation: Conversation, handoff: dict) -> None:
         """A case was made: while the live chat is open, the user waits here for a worker; otherwise

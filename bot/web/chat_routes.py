@@ -5,20 +5,21 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from bot.web.appkeys import CHAT, MESSAGE_LIMIT, REGISTRY, SESSION_LIMIT, SETTINGS
-from bot.web.conversations import Conversation
+from bot.web.appkeys import CHAT, CONVERSATIONS, MESSAGE_LIMIT, SESSION_LIMIT, SETTINGS
+from bot.web.conversations import Conversation, StateUnavailable
 from bot.web.messages import message
+from bot.web.metrics import ERRORS
 
 routes = web.RouteTableDef()
 
 
 def client_key(request: web.Request) -> str:
-    """The client's address (behind a proxy, the proxy must pass it on; see issue 5)."""
+    """The client's address (behind a trusted proxy, the one it passed on: see bot.web.proxies)."""
     return request.remote or "unknown"
 
 
-class _Refusal(web.HTTPClientError):
-    """A 4xx answer with a Danish text the widget shows as a notice."""
+class _Refusal(web.HTTPException):
+    """A 4xx or 503 answer with a Danish text the widget shows as a notice."""
 
     def __init__(self, status: int, code: str, text: str, headers: dict | None = None) -> None:
         self.status_code = status
@@ -36,9 +37,19 @@ def _too_long(request: web.Request) -> _Refusal:
     return _Refusal(413, "too_long", message("too_long", max_chars=request.app[SETTINGS].chat.max_message_chars))
 
 
-def _conversation(request: web.Request, token: object) -> Conversation:
+@web.middleware
+async def state_unavailable(request: web.Request, handler):
+    """When the conversation store does not answer, the user still hears how to reach the hotline."""
+    try:
+        return await handler(request)
+    except StateUnavailable:
+        ERRORS.labels(reason="state_unavailable").inc()
+        raise _Refusal(503, "unavailable", message("assistant_unavailable"))
+
+
+async def _conversation(request: web.Request, token: object) -> Conversation:
     """The open conversation with this token, or a 404 the widget answers by starting a new one."""
-    conversation = request.app[REGISTRY].get(token)
+    conversation = await request.app[CONVERSATIONS].get(token)
     if conversation is None:
         raise _Refusal(404, "unknown_conversation", message("unknown_conversation"))
     return conversation
@@ -58,29 +69,30 @@ async def _json_body(request: web.Request) -> dict:
 
 @routes.post("/chat/session")
 async def open_session(request: web.Request) -> web.Response:
-    if (wait := request.app[SESSION_LIMIT].retry_after(client_key(request))) > 0:
+    if (wait := await request.app[SESSION_LIMIT].retry_after(client_key(request))) > 0:
         raise _too_fast(wait)
-    conversation = request.app[REGISTRY].open()
+    conversation = await request.app[CONVERSATIONS].open()
     return web.json_response({"conversation": conversation.token}, status=201)
 
 
 @routes.post("/chat/messages")
 async def post_message(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    conversation = _conversation(request, body.get("conversation"))
-    if (wait := request.app[MESSAGE_LIMIT].retry_after(conversation.token)) > 0:
+    conversation = await _conversation(request, body.get("conversation"))
+    if (wait := await request.app[MESSAGE_LIMIT].retry_after(conversation.token)) > 0:
         raise _too_fast(wait)
     text = body.get("text", "")
     if isinstance(text, str) and len(text) > request.app[SETTINGS].chat.max_message_chars:
         raise _too_long(request)
-    before = conversation.last_seq
+    store = request.app[CONVERSATIONS]
+    before = await store.last_seq(conversation.token)
     await request.app[CHAT].receive(conversation, text, body.get("payload"))
-    return web.json_response({"events": conversation.events_after(before)})
+    return web.json_response({"events": await store.events_after(conversation.token, before)})
 
 
 @routes.get("/chat/events")
 async def get_events(request: web.Request) -> web.Response:
-    conversation = _conversation(request, request.query.get("conversation"))
+    conversation = await _conversation(request, request.query.get("conversation"))
     try:
         after = int(request.query.get("after", "0"))
     except ValueError:
@@ -88,13 +100,14 @@ async def get_events(request: web.Request) -> web.Response:
     if after == 0:
         await request.app[CHAT].greet(conversation)
     wait = request.app[SETTINGS].chat.poll_wait_seconds
-    return web.json_response({"events": await conversation.wait_for_events(after, wait)})
+    events = await request.app[CONVERSATIONS].wait_for_events(conversation.token, after, wait)
+    return web.json_response({"events": events})
 
 
 @routes.post("/chat/restart")
 async def restart(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    conversation = request.app[REGISTRY].get(body.get("conversation"))
+    conversation = await request.app[CONVERSATIONS].get(body.get("conversation"))
     if conversation is not None:
         await request.app[CHAT].restart(conversation)
     return web.json_response({"events": []})
@@ -102,7 +115,8 @@ async def restart(request: web.Request) -> web.Response:
 
 @routes.get("/chat/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    conversation = _conversation(request, request.query.get("conversation"))
+    store = request.app[CONVERSATIONS]
+    token = (await _conversation(request, request.query.get("conversation"))).token
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].chat.max_body_bytes)
     try:
         await socket.prepare(request)
@@ -112,26 +126,39 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     try:
         async for frame in socket:
             command = _command(frame)
-            kind = command.get("type")
-            if kind == "resume" and pusher is None:
-                after = command.get("after") if isinstance(command.get("after"), int) else 0
-                pusher = asyncio.create_task(_push_events(socket, conversation, after))
-                if after == 0:
-                    await request.app[CHAT].greet(conversation)
-            elif kind == "message":
-                if request.app[MESSAGE_LIMIT].retry_after(conversation.token) > 0:
-                    await conversation.emit("notice", text=message("too_fast"))
-                    continue
-                await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"), channel="ws")
-            elif kind == "restart":
-                await request.app[CHAT].restart(conversation)
-                break
-            else:
-                await socket.send_json({"seq": 0, "type": "notice", "text": message("unreadable")})
+            try:
+                conversation = await store.get(token)
+                if conversation is None:  # ended in another tab, or forgotten: the widget starts anew
+                    await socket.send_json({"error": "unknown_conversation", "text": message("unknown_conversation")})
+                    break
+                if command.get("type") == "resume" and pusher is None:
+                    after = command.get("after") if isinstance(command.get("after"), int) else 0
+                    pusher = asyncio.create_task(_push_events(socket, store, token, after))
+                    if after == 0:
+                        await request.app[CHAT].greet(conversation)
+                elif command.get("type") == "message":
+                    if await request.app[MESSAGE_LIMIT].retry_after(token) > 0:
+                        await store.emit(token, "notice", text=message("too_fast"))
+                        continue
+                    await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"),
+                                                    channel="ws")
+                elif command.get("type") == "restart":
+                    await request.app[CHAT].restart(conversation)
+                    break
+                else:
+                    await _notice(socket, "unreadable")
+            except StateUnavailable:
+                ERRORS.labels(reason="state_unavailable").inc()
+                await _notice(socket, "assistant_unavailable")
     finally:
         if pusher is not None:
             pusher.cancel()
     return socket
+
+
+async def _notice(socket: web.WebSocketResponse, key: str) -> None:
+    """A notice straight to this socket, outside the conversation's numbered events."""
+    await socket.send_json({"seq": 0, "type": "notice", "text": message(key)})
 
 
 def _command(frame) -> dict:
@@ -145,10 +172,14 @@ def _command(frame) -> dict:
     return command if isinstance(command, dict) else {}
 
 
-async def _push_events(socket: web.WebSocketResponse, conversation: Conversation, after: int) -> None:
+async def _push_events(socket: web.WebSocketResponse, store, token: str, after: int) -> None:
     """Send the widget every event after `after`, then each new one as it comes."""
     while not socket.closed:
-        events = await conversation.wait_for_events(after, timeout=30)
+        try:
+            events = await store.wait_for_events(token, after, timeout=30)
+        except StateUnavailable:
+            await asyncio.sleep(1)  # the store comes back by itself; the widget keeps its socket
+            continue
         for event in events:
             await socket.send_json(event)
             after = event["seq"]

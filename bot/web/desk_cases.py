@@ -17,8 +17,9 @@ from bot.store.handoffs import (
     resolve_case,
 )
 from bot.store.models import Handoff, Status
-from bot.web.appkeys import ENGINE, HUB, REGISTRY, RELAY, SETTINGS
+from bot.web.appkeys import ENGINE, HUB, RELAY, SETTINGS
 from bot.web.chat import clean_text
+from bot.web.conversations import StateUnavailable
 from bot.web.desk_auth import ACCOUNT, current_account, flash, render, staff_only
 from bot.web.desk_labels import label, outcomes, urgency_rank
 
@@ -66,11 +67,25 @@ def _open_cases(engine) -> list[Handoff]:
     return sorted(cases, key=lambda c: (urgency_rank(c.urgency), -c.created_at.timestamp()))
 
 
+CHAT_UNREACHABLE = "Chatten svarer ikke lige nu, så brugeren har ikke fået det at vide. Sagen er gemt."
+
+
+async def _tell_chat(request: web.Request, news) -> None:
+    """Pass a desk action on to the user's chat. It counts even when the chat cannot be reached."""
+    try:
+        await news
+    except StateUnavailable:
+        await flash(request, CHAT_UNREACHABLE)
+
+
 async def _queue_context(request: web.Request) -> dict:
     cases = await asyncio.to_thread(_open_cases, request.app[ENGINE])
     now = datetime.now(timezone.utc)
-    registry = request.app[REGISTRY]
-    return {"cases": [CaseView(c, registry.by_case(c.code) is not None, now) for c in cases]}
+    try:
+        live = await request.app[RELAY].live_cases()
+    except StateUnavailable:  # the queue itself comes from the database
+        live = set()
+    return {"cases": [CaseView(c, c.code in live, now) for c in cases]}
 
 
 @routes.get("/staff")
@@ -104,7 +119,10 @@ async def _case_or_404(request: web.Request) -> Handoff:
 @staff_only()
 async def case_page(request: web.Request) -> web.Response:
     case = await _case_or_404(request)
-    transcript = request.app[RELAY].transcript(case.code)
+    try:
+        transcript = await request.app[RELAY].transcript(case.code)
+    except StateUnavailable:
+        transcript = None
     return await render(request, "staff/case.html", {
         "case": CaseView(case, transcript is not None, datetime.now(timezone.utc)),
         "transcript": transcript or [],
@@ -119,7 +137,7 @@ async def case_page(request: web.Request) -> web.Response:
 async def claim(request: web.Request) -> web.Response:
     case = await _case_or_404(request)
     if await asyncio.to_thread(claim_case, request.app[ENGINE], case.code, request[ACCOUNT].username):
-        await request.app[RELAY].claimed(case.code)
+        await _tell_chat(request, request.app[RELAY].claimed(case.code))
     else:
         await flash(request, "Sagen er allerede taget af en anden.")
     raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
@@ -130,7 +148,7 @@ async def claim(request: web.Request) -> web.Response:
 async def release(request: web.Request) -> web.Response:
     case = await _case_or_404(request)
     if await asyncio.to_thread(release_case, request.app[ENGINE], case.code, request[ACCOUNT].username):
-        await request.app[RELAY].released(case.code)
+        await _tell_chat(request, request.app[RELAY].released(case.code))
     raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
 
 
@@ -143,8 +161,8 @@ async def resolve(request: web.Request) -> web.Response:
         await flash(request, "Vælg, hvordan sagen endte, før du afslutter den.")
         raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
     if await asyncio.to_thread(resolve_case, request.app[ENGINE], case.code, request[ACCOUNT].username, outcome):
-        await request.app[RELAY].resolved(case.code)
         await flash(request, f"Sag {case.code} er afsluttet.")
+        await _tell_chat(request, request.app[RELAY].resolved(case.code))
         raise web.HTTPSeeOther("/staff")
     await flash(request, "Kun den, der har taget sagen, kan afslutte den.")
     raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
@@ -164,13 +182,23 @@ async def send_message(request: web.Request) -> web.Response:
         problem = f"Skriv en besked på højst {limit} tegn."
     elif not await asyncio.to_thread(record_case_action, request.app[ENGINE], case.code, request[ACCOUNT].username, "message"):
         problem = "Du skal have taget sagen for at skrive til brugeren."
-    elif not await request.app[RELAY].from_staff(case.code, text):
-        problem = "Brugeren er ikke længere i chatten. Sagen kan tages op, hvis brugeren ringer med koden."
+    else:
+        problem = await _relay_staff_message(request, case.code, text)
     if wants_json:
         return web.json_response({"error": problem} if problem else {}, status=409 if problem else 200)
     if problem:
         await flash(request, problem)
     raise web.HTTPSeeOther(f"/staff/cases/{case.code}")
+
+
+async def _relay_staff_message(request: web.Request, code: str, text: str) -> str | None:
+    """None when the user got the message, else what the worker should know."""
+    try:
+        if await request.app[RELAY].from_staff(code, text):
+            return None
+    except StateUnavailable:
+        return "Chatten svarer ikke lige nu, så beskeden er ikke sendt. Prøv igen om lidt."
+    return "Brugeren er ikke længere i chatten. Sagen kan tages op, hvis brugeren ringer med koden."
 
 
 @routes.get("/staff/ws")

@@ -2,6 +2,7 @@
 Metrics are for the machine itself and logged-in staff only."""
 
 import asyncio
+import contextlib
 import ipaddress
 
 import aiohttp
@@ -9,7 +10,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from bot.web.appkeys import ENGINE, RASA, REGISTRY
+from bot.web.appkeys import CONVERSATIONS, ENGINE, RASA
+from bot.web.conversations import StateUnavailable
 from bot.web.desk_auth import current_account
 from bot.web.metrics import LIVE_CONVERSATIONS
 
@@ -36,10 +38,12 @@ async def _assistant_answers(url: str) -> bool:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """Ready for users: the handoff store and the assistant both answer (503 names what does not)."""
+    """Ready for users: the handoff store, the assistant and the conversation store answer (503 names
+    what does not)."""
     checks = {
         "database": asyncio.wait_for(asyncio.to_thread(_database_answers, request.app[ENGINE]), 3),
         "assistant": _assistant_answers(request.app[RASA].url),
+        "conversations": request.app[CONVERSATIONS].answers(),
     }
     results = await asyncio.gather(*checks.values(), return_exceptions=True)
     status = {name: result is True for name, result in zip(checks, results)}
@@ -59,5 +63,6 @@ def internal_address(address: str | None) -> bool:
 async def metrics(request: web.Request) -> web.Response:
     if not internal_address(request.remote) and await current_account(request) is None:
         raise web.HTTPForbidden(text="Kun til drift.")
-    LIVE_CONVERSATIONS.set(len(request.app[REGISTRY].live()))
+    with contextlib.suppress(StateUnavailable):
+        LIVE_CONVERSATIONS.set(len(await request.app[CONVERSATIONS].live()))
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,16 +1,18 @@
 """The live part of a handoff: the user waits for staff, staff take the case and write, and the
-assistant takes over again. Messages are relayed between the chat and the staff desk in memory;
-nothing of what either side writes is stored."""
+assistant takes over again. Messages are relayed between the chat and the staff desk through the
+conversation store (memory or Redis, never a disk); nothing of what either side writes is stored."""
 
 import asyncio
 import time
 
-from bot.web.conversations import Conversation, ConversationRegistry, LiveMessage, Mode
+from bot.web.conversations import Conversation, ConversationStore, LiveMessage, Mode
 from bot.web.messages import message
+
+QUEUE_CHANGED = {"type": "queue"}
 
 
 class DeskHub:
-    """Staff desk pages listening for queue changes and for the live messages of one case."""
+    """The staff desk pages of this process listening for queue changes or one case's messages."""
 
     def __init__(self) -> None:
         self._queue_listeners: set[asyncio.Queue] = set()
@@ -28,15 +30,15 @@ class DeskHub:
 
     def stop_listening(self, listener: asyncio.Queue) -> None:
         self._queue_listeners.discard(listener)
-        for listeners in self._case_listeners.values():
-            listeners.discard(listener)
+        for code in [code for code, listeners in self._case_listeners.items() if listener in listeners]:
+            self._case_listeners[code].discard(listener)
+            if not self._case_listeners[code]:
+                del self._case_listeners[code]
 
-    def queue_changed(self) -> None:
-        for listener in self._queue_listeners:
-            listener.put_nowait({"type": "queue"})
-
-    def case_event(self, code: str, event: dict) -> None:
-        for listener in self._case_listeners.get(code, ()):
+    def deliver(self, event: dict, case: str | None = None) -> None:
+        """Hand an event to the queue pages (case None) or to the pages of one case."""
+        listeners = self._queue_listeners if case is None else self._case_listeners.get(case, ())
+        for listener in listeners:
             listener.put_nowait(event)
 
 
@@ -45,80 +47,97 @@ def _live_event(live: LiveMessage) -> dict:
 
 
 class LiveRelay:
-    def __init__(self, registry: ConversationRegistry, hub: DeskHub, claim_timeout_seconds: float) -> None:
-        self.registry = registry
-        self.hub = hub
+    def __init__(self, store: ConversationStore, claim_timeout_seconds: float) -> None:
+        self.store = store
         self.claim_timeout_seconds = claim_timeout_seconds
 
     async def start_waiting(self, conversation: Conversation, code: str) -> None:
         """A handoff was made while the hotline is open: the user now waits for a worker."""
         if conversation.mode is not Mode.BOT and conversation.case_code == code:
             return
-        conversation.mode, conversation.case_code, conversation.waiting_since = Mode.WAITING, code, time.time()
-        await conversation.emit("status", mode=Mode.WAITING.value, case_code=code, text=message("waiting", case_code=code))
-        self.hub.queue_changed()
+        await self.store.update(conversation.token, Mode.WAITING, code, time.time())
+        await self.store.emit(conversation.token, "status", mode=Mode.WAITING.value, case_code=code,
+                              text=message("waiting", case_code=code))
+        await self.store.broadcast(QUEUE_CHANGED)
 
-    def transcript(self, code: str) -> list[dict] | None:
+    async def transcript(self, code: str) -> list[dict] | None:
         """The live messages of a case whose user is still in the chat, else None."""
-        conversation = self.registry.by_case(code)
-        return [_live_event(m) for m in conversation.live] if conversation else None
+        conversation = await self.store.by_case(code)
+        if conversation is None:
+            return None
+        return [_live_event(m) for m in await self.store.live_messages(conversation.token)]
+
+    async def live_cases(self) -> set[str]:
+        """The case codes whose users are in the chat now."""
+        return {c.case_code for c in await self.store.live() if c.case_code}
 
     async def from_user(self, conversation: Conversation, text: str) -> None:
         live = LiveMessage("user", text, time.time())
-        conversation.live.append(live)
-        self.hub.case_event(conversation.case_code, _live_event(live))
+        await self.store.add_live_message(conversation.token, live)
+        await self.store.broadcast(_live_event(live), case=conversation.case_code)
 
     async def from_staff(self, code: str, text: str) -> bool:
         """Relay a worker's message; False when the user is no longer in the chat."""
-        conversation = self.registry.by_case(code)
+        conversation = await self.store.by_case(code)
         if conversation is None or conversation.mode is not Mode.HUMAN:
             return False
         live = LiveMessage("staff", text, time.time())
-        conversation.live.append(live)
-        await conversation.emit("staff", text=text)
-        self.hub.case_event(code, _live_event(live))
+        await self.store.add_live_message(conversation.token, live)
+        await self.store.emit(conversation.token, "staff", text=text)
+        await self.store.broadcast(_live_event(live), case=code)
         return True
 
     async def claimed(self, code: str) -> None:
-        conversation = self.registry.by_case(code)
+        conversation = await self.store.by_case(code)
         if conversation is not None:
-            conversation.mode = Mode.HUMAN
-            await conversation.emit("status", mode=Mode.HUMAN.value, case_code=code, text=message("claimed"))
-        self.hub.case_event(code, {"type": "presence", "in_chat": conversation is not None})
-        self.hub.queue_changed()
+            await self.store.update(conversation.token, Mode.HUMAN, code, conversation.waiting_since)
+            await self.store.emit(conversation.token, "status", mode=Mode.HUMAN.value, case_code=code,
+                                  text=message("claimed"))
+        await self.store.broadcast({"type": "presence", "in_chat": conversation is not None}, case=code)
+        await self.store.broadcast(QUEUE_CHANGED)
 
     async def released(self, code: str) -> None:
-        conversation = self.registry.by_case(code)
+        conversation = await self.store.by_case(code)
         if conversation is not None:
-            conversation.mode, conversation.waiting_since = Mode.WAITING, time.time()
-            await conversation.emit("status", mode=Mode.WAITING.value, case_code=code, text=message("released", case_code=code))
-        self.hub.queue_changed()
+            await self.store.update(conversation.token, Mode.WAITING, code, time.time())
+            await self.store.emit(conversation.token, "status", mode=Mode.WAITING.value, case_code=code,
+                                  text=message("released", case_code=code))
+        await self.store.broadcast(QUEUE_CHANGED)
 
     async def resolved(self, code: str) -> None:
-        conversation = self.registry.by_case(code)
+        conversation = await self.store.by_case(code)
         if conversation is not None:
             await self._back_to_assistant(conversation, message("resolved"))
-        self.hub.queue_changed()
+        await self.store.broadcast(QUEUE_CHANGED)
 
     async def user_left(self, conversation: Conversation) -> None:
         """The user started over or closed the conversation while it was live."""
         if conversation.mode is not Mode.BOT:
-            code = conversation.case_code
-            conversation.mode, conversation.live = Mode.BOT, []
-            self.hub.case_event(code, {"type": "presence", "in_chat": False})
-            self.hub.queue_changed()
+            await self.store.update(conversation.token, Mode.BOT, conversation.case_code, None)
+            await self.store.broadcast({"type": "presence", "in_chat": False}, case=conversation.case_code)
+            await self.store.broadcast(QUEUE_CHANGED)
 
     async def send_waiting_home(self) -> int:
-        """Users nobody answered within the claim timeout are told to call with their case code."""
+        """Users nobody answered within the claim timeout are told to call with their case code. Every
+        instance checks; the conversation's lock and a second look make sure it happens once."""
+        sent = 0
+        for candidate in await self.store.live():
+            if not self._overdue(candidate):
+                continue
+            async with self.store.lock(candidate.token):
+                conversation = await self.store.get(candidate.token)
+                if conversation is not None and self._overdue(conversation):
+                    code = conversation.case_code
+                    await self._back_to_assistant(conversation, message("claim_timeout", case_code=code))
+                    await self.store.broadcast({"type": "presence", "in_chat": False}, case=code)
+                    sent += 1
+        return sent
+
+    def _overdue(self, conversation: Conversation) -> bool:
         cutoff = time.time() - self.claim_timeout_seconds
-        overdue = [c for c in self.registry.live() if c.mode is Mode.WAITING and (c.waiting_since or 0) < cutoff]
-        for conversation in overdue:
-            code = conversation.case_code
-            await self._back_to_assistant(conversation, message("claim_timeout", case_code=code))
-            self.hub.case_event(code, {"type": "presence", "in_chat": False})
-        return len(overdue)
+        return conversation.mode is Mode.WAITING and (conversation.waiting_since or 0) < cutoff
 
     async def _back_to_assistant(self, conversation: Conversation, text: str) -> None:
         code = conversation.case_code
-        conversation.mode, conversation.live, conversation.waiting_since = Mode.BOT, [], None
-        await conversation.emit("status", mode=Mode.BOT.value, case_code=code, text=text)
+        await self.store.update(conversation.token, Mode.BOT, code, None)
+        await self.store.emit(conversation.token, "status", mode=Mode.BOT.value, case_code=code, text=text)

@@ -1,8 +1,16 @@
-"""Per-client rate limits for the public endpoints: token buckets held in memory."""
+"""Per-client rate limits for the public endpoints: token buckets held in memory (one web app
+instance; bot.web.redis_state has the shared kind)."""
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    async def retry_after(self, key: str) -> float: ...
+
+    def forget_full(self) -> None: ...
 
 
 @dataclass
@@ -20,7 +28,7 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[str, _Bucket] = {}
 
-    def retry_after(self, key: str) -> float:
+    async def retry_after(self, key: str) -> float:
         """Spend one action for `key`: 0.0 if allowed, else the seconds until one is."""
         now = self.clock()
         bucket = self._buckets.get(key) or _Bucket(tokens=self.burst, updated=now)

@@ -63,5 +63,19 @@ def live_chat_always_open() -> bool:
 
 
 def rasa_url() -> str:
-    """Rasa's REST channel on loopback (`RASA_PORT`, default 5005)."""
-    return f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
+    """Rasa's REST channel: under `RASA_URL` (its base address, e.g. a load balancer of several Rasa
+    servers), else on loopback at `RASA_PORT` (default 5005)."""
+    base = os.environ.get("RASA_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+    return base.rstrip("/") + "/webhooks/rest/webhook"
+
+
+def chat_state_url() -> str | None:
+    """`CHAT_STATE_URL` (redis://host:port/db): conversations shared by every web app instance.
+    Unset: they are held in this process's memory, which serves one instance only."""
+    return os.environ.get("CHAT_STATE_URL") or None
+
+
+def trusted_proxies() -> list[str]:
+    """`TRUSTED_PROXIES`: addresses or networks of the reverse proxies whose X-Forwarded-For, -Proto
+    and -Host headers are believed (comma-separated). Unset: those headers are ignored."""
+    return [item.strip() for item in os.environ.get("TRUSTED_PROXIES", "").split(",") if item.strip()]

@@ -779,8 +779,8 @@
           connect();
           return state.conversation;
         }
-        if (res.status === 429 && typeof res.body.text === 'string' && !tooFastShown) {
-          tooFastShown = true; // say it once; the widget keeps retrying quietly
+        if ((res.status === 429 || res.status === 503) && typeof res.body.text === 'string' && !tooFastShown) {
+          tooFastShown = true; // say it once (too fast, or out of service); the widget keeps retrying quietly
           addLocalNotice(res.body.text, true);
         }
         throw new Error('session ' + res.status);
@@ -1054,7 +1054,7 @@
     if (isUnknownConversation(res)) {
       return { ok: false, expired: true };
     }
-    if ((res.status === 413 || res.status === 429) && typeof res.body.text === 'string') {
+    if ((res.status === 413 || res.status === 429 || res.status === 503) && typeof res.body.text === 'string') {
       return { ok: false, text: res.body.text };
     }
     return { ok: false };

@@ -1,0 +1,285 @@
+"""Conversations in Redis, shared by every instance of the web app (`CHAT_STATE_URL`), so any
+instance can serve any request of any conversation. Every key expires after the idle time; Redis
+must run without persistence, so nothing of a conversation reaches a disk. One publish/subscribe
+channel wakes the waiting requests and the staff desk pages of every instance."""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+from redis.exceptions import LockError, RedisError
+
+from bot.web.conversations import Conversation, ConversationStore, LiveMessage, Mode, StateUnavailable, new_conversation
+
+log = logging.getLogger(__name__)
+
+SOCKET_TIMEOUT_SECONDS = 1.0   # a user hears back within seconds even when Redis hangs
+LOCK_SECONDS = 30              # a lock held by an instance that died frees itself after this
+RECONNECT_SECONDS = 1.0
+
+# Adds an event with the conversation's next number, keeps the newest `buffer`, refreshes the
+# expiry and tells every instance; nothing is added to a conversation that is gone.
+EMIT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('RPUSH', KEYS[2], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return seq
+"""
+
+
+# A token bucket (see bot.web.ratelimit) on Redis's clock: the seconds to wait, 0 when allowed.
+SPEND = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = math.min(burst, (tonumber(bucket[1]) or burst) + (now - (tonumber(bucket[2]) or now)) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return tostring(wait)
+"""
+
+
+@contextlib.asynccontextmanager
+async def _answering() -> AsyncIterator[None]:
+    """Turn any Redis failure into StateUnavailable."""
+    try:
+        yield
+    except (RedisError, OSError, asyncio.TimeoutError) as error:
+        raise StateUnavailable(type(error).__name__) from error
+
+
+class RedisConversations(ConversationStore):
+    def __init__(self, url: str, hub, buffer_size: int, idle_seconds: float, prefix: str = "bekymring:chat") -> None:
+        super().__init__(hub, buffer_size, idle_seconds)
+        self.url = url
+        self.prefix = prefix
+        self.channel = f"{prefix}:bus"
+        self.ttl = max(1, int(idle_seconds))
+        self._redis: redis.Redis | None = None
+        self._emit = None
+        self._listener: asyncio.Task | None = None
+
+    # Keys of one conversation share a hash tag, so they stay together on a Redis cluster.
+    def _conversation_key(self, token: str) -> str:
+        return f"{self.prefix}:c:{{{token}}}"
+
+    def _events_key(self, token: str) -> str:
+        return f"{self.prefix}:e:{{{token}}}"
+
+    def _live_key(self, token: str) -> str:
+        return f"{self.prefix}:l:{{{token}}}"
+
+    def _case_key(self, code: str) -> str:
+        return f"{self.prefix}:case:{code}"
+
+    @property
+    def _live_index(self) -> str:
+        return f"{self.prefix}:live"
+
+    async def start(self) -> None:
+        self._redis = redis.from_url(
+            self.url, decode_responses=True, socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS, health_check_interval=15,
+        )
+        self._emit = self._redis.register_script(EMIT)
+        self._spend = self._redis.register_script(SPEND)
+        self._listener = asyncio.create_task(self._listen())
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def answers(self) -> bool:
+        async with _answering():
+            return bool(await self._redis.ping())
+
+    async def _listen(self) -> None:
+        """Deliver what any instance publishes to this process's waiting requests and desk pages."""
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                await self.notifier.notify()  # events may have been missed while disconnected
+                while True:
+                    message = await pubsub.get_message(timeout=SOCKET_TIMEOUT_SECONDS)
+                    if message is not None:
+                        await self._deliver(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001  keep listening whatever the failure
+                log.warning("chat state: lost the Redis channel (%s); reconnecting", type(error).__name__)
+                await asyncio.sleep(RECONNECT_SECONDS)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    async def _deliver(self, message: dict) -> None:
+        if "token" in message:
+            await self.notifier.notify(message["token"])
+        else:
+            self.hub.deliver(message["event"], message.get("case"))
+
+    async def open(self) -> Conversation:
+        conversation = new_conversation()
+        key = self._conversation_key(conversation.token)
+        async with _answering():
+            await self._redis.pipeline().hset(key, mapping={
+                "sender": conversation.rasa_sender, "mode": Mode.BOT.value, "seq": 0,
+            }).expire(key, self.ttl).execute()
+        return conversation
+
+    async def get(self, token: object) -> Conversation | None:
+        if not isinstance(token, str) or not token:
+            return None
+        async with _answering():
+            pipe = self._redis.pipeline()
+            pipe.hgetall(self._conversation_key(token))
+            for key in (self._conversation_key(token), self._events_key(token), self._live_key(token)):
+                pipe.expire(key, self.ttl)
+            fields, *_ = await pipe.execute()
+        return _conversation(token, fields)
+
+    async def update(self, token: str, mode: Mode, case_code: str | None, waiting_since: float | None) -> None:
+        key = self._conversation_key(token)
+        async with _answering():
+            if not await self._redis.exists(key):
+                return
+            pipe = self._redis.pipeline()
+            pipe.hset(key, mapping={"mode": mode.value, "case": case_code or "", "since": waiting_since or ""})
+            if mode is Mode.BOT:
+                pipe.delete(self._live_key(token)).hdel(self._live_index, token)
+                if case_code:
+                    pipe.delete(self._case_key(case_code))
+            else:
+                pipe.hset(self._live_index, token, case_code or "")
+                pipe.set(self._case_key(case_code), token, ex=self.ttl)
+            await pipe.execute()
+
+    async def close_conversation(self, token: str) -> None:
+        async with _answering():
+            conversation = _conversation(token, await self._redis.hgetall(self._conversation_key(token)))
+            pipe = self._redis.pipeline()
+            pipe.delete(self._conversation_key(token), self._events_key(token), self._live_key(token))
+            pipe.hdel(self._live_index, token)
+            if conversation is not None and conversation.case_code:
+                pipe.delete(self._case_key(conversation.case_code))
+            pipe.publish(self.channel, json.dumps({"token": token}))
+            await pipe.execute()
+
+    async def by_case(self, code: str) -> Conversation | None:
+        async with _answering():
+            token = await self._redis.get(self._case_key(code))
+            if not token:
+                return None
+            conversation = _conversation(token, await self._redis.hgetall(self._conversation_key(token)))
+            if conversation is None or conversation.mode is Mode.BOT or conversation.case_code != code:
+                return None
+            await self._redis.expire(self._case_key(code), self.ttl)
+        return conversation
+
+    async def live(self) -> list[Conversation]:
+        async with _answering():
+            tokens = list(await self._redis.hkeys(self._live_index))
+            pipe = self._redis.pipeline()
+            for token in tokens:
+                pipe.hgetall(self._conversation_key(token))
+            found = [_conversation(token, fields) for token, fields in zip(tokens, await pipe.execute())]
+            gone = [token for token, conversation in zip(tokens, found) if conversation is None]
+            if gone:  # expired while live: the user left long ago
+                await self._redis.hdel(self._live_index, *gone)
+        return [c for c in found if c is not None and c.mode is not Mode.BOT]
+
+    async def emit(self, token: str, type_: str, **fields) -> dict:
+        body = json.dumps({"type": type_, **fields}, ensure_ascii=False)
+        async with _answering():
+            seq = await self._emit(
+                keys=[self._conversation_key(token), self._events_key(token)],
+                args=[body, self.buffer_size, self.ttl, self.channel, json.dumps({"token": token})],
+            )
+        return {"seq": int(seq), "type": type_, **fields} if seq else {}
+
+    async def events_after(self, token: str, seq: int) -> list[dict]:
+        async with _answering():
+            stored = await self._redis.lrange(self._events_key(token), 0, -1)
+        return [event for event in map(json.loads, stored) if event["seq"] > seq]
+
+    async def last_seq(self, token: str) -> int:
+        async with _answering():
+            return int(await self._redis.hget(self._conversation_key(token), "seq") or 0)
+
+    async def add_live_message(self, token: str, live: LiveMessage) -> None:
+        key = self._live_key(token)
+        async with _answering():
+            await self._redis.pipeline().rpush(key, json.dumps(live.__dict__, ensure_ascii=False)).expire(
+                key, self.ttl).execute()
+
+    async def live_messages(self, token: str) -> list[LiveMessage]:
+        async with _answering():
+            stored = await self._redis.lrange(self._live_key(token), 0, -1)
+        return [LiveMessage(**json.loads(item)) for item in stored]
+
+    @contextlib.asynccontextmanager
+    async def lock(self, token: str) -> AsyncIterator[None]:
+        lock = self._redis.lock(f"{self._conversation_key(token)}:lock", timeout=LOCK_SECONDS,
+                                blocking_timeout=LOCK_SECONDS / 3)
+        async with _answering():
+            if not await lock.acquire():
+                raise StateUnavailable("the conversation stayed locked")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(LockError, RedisError, OSError):
+                await lock.release()
+
+    def rate_limiter(self, name: str, per_second: float, burst: int) -> "RedisRateLimiter":
+        return RedisRateLimiter(self, name, per_second, burst)
+
+    async def spend(self, bucket: str, per_second: float, burst: int) -> float:
+        async with _answering():
+            return float(await self._spend(keys=[f"{self.prefix}:limit:{bucket}"], args=[per_second, burst]))
+
+    async def broadcast(self, event: dict, case: str | None = None) -> None:
+        async with _answering():
+            await self._redis.publish(self.channel, json.dumps({"event": event, "case": case}, ensure_ascii=False))
+
+
+class RedisRateLimiter:
+    """The same token buckets as bot.web.ratelimit, shared by every instance. Keys (client addresses,
+    tokens) are stored only as hashes."""
+
+    def __init__(self, store: RedisConversations, name: str, per_second: float, burst: int) -> None:
+        self.store, self.name, self.per_second, self.burst = store, name, per_second, burst
+
+    async def retry_after(self, key: str) -> float:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return await self.store.spend(f"{self.name}:{digest}", self.per_second, self.burst)
+
+    def forget_full(self) -> None:
+        """Full buckets expire in Redis by themselves."""
+
+
+def _conversation(token: str, fields: dict) -> Conversation | None:
+    if not fields:
+        return None
+    return Conversation(
+        token=token,
+        rasa_sender=fields["sender"],
+        mode=Mode(fields.get("mode", Mode.BOT.value)),
+        case_code=fields.get("case") or None,
+        waiting_since=float(fields["since"]) if fields.get("since") else None,
+    )
