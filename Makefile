@@ -12,6 +12,7 @@ MODEL := models/current.tar.gz
 SPACY_DA := var/spacy_da/meta.json
 LEXICON := var/lexicon_da.txt.gz
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_DA)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -20,11 +21,13 @@ export ACTION_PORT ?= 5055
 export WEB_PORT ?= 8000
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup model run test lock clean
+.PHONY: help setup model run run-prod test lock clean
 
 help:
 	@echo "make run    start the assistant (action server + Rasa server) on embedded defaults"
 	@echo "make test   run every check: unit tests, data validation, NLU gate, test stories, conversations"
+	@echo "make run-prod  the production topology on this machine: nginx, 2 web apps, 2 Rasa, 2 action"
+	@echo "               servers, PostgreSQL and Redis (the machine's; see README)"
 
 $(RASA_VENV)/.installed: requirements/rasa.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (pyenv install 3.10.13)"; exit 1; }
@@ -56,12 +59,20 @@ model: setup $(MODEL)
 run: model
 	scripts/run.sh
 
+# Production topology on one machine (scripts/run_prod.sh): needs the machine's PostgreSQL and Redis.
+run-prod: model $(NGINX)
+	scripts/run_prod.sh
+
 test: model $(CHROMIUM)
 	scripts/test.sh
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium'
+
+# `make run-prod` balances with Debian's nginx (run from its own configuration under var/, not /etc).
+$(NGINX):
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx'
 
 
 # Re-resolve the lock files from the .in files in fresh environments.

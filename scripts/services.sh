@@ -27,23 +27,28 @@ start_maintenance() {
   SERVICE_PIDS+=($!)
 }
 
+# start_actions [PORT [LOG_NAME]]: default ACTION_PORT and $LOG_DIR/actions.log. The started
+# process's id is in $! afterwards (as for start_rasa and start_web).
 start_actions() {
-  .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" \
-    >"$LOG_DIR/actions.log" 2>&1 &
+  .venv/bin/python -m rasa_sdk --actions actions --port "${1:-$ACTION_PORT}" \
+    >"$LOG_DIR/${2:-actions}.log" 2>&1 &
   SERVICE_PIDS+=($!)
 }
 
+# start_rasa [PORT [LOG_NAME [ENDPOINTS]]]: default RASA_PORT, $LOG_DIR/rasa.log, endpoints.yml.
+# "--auth-token=": a random token may begin with "-", which Rasa would take for an option.
 start_rasa() {
-  .venv-rasa/bin/rasa run --model models/current.tar.gz --interface 127.0.0.1 --port "$RASA_PORT" \
-    --enable-api --auth-token "$RASA_AUTH_TOKEN" --credentials credentials.yml \
-    --endpoints endpoints.yml >"$LOG_DIR/rasa.log" 2>&1 &
+  .venv-rasa/bin/rasa run --model models/current.tar.gz --interface 127.0.0.1 --port "${1:-$RASA_PORT}" \
+    --enable-api --auth-token="$RASA_AUTH_TOKEN" --credentials credentials.yml \
+    --endpoints "${3:-endpoints.yml}" >"$LOG_DIR/${2:-rasa}.log" 2>&1 &
   SERVICE_PIDS+=($!)
 }
 
 # The web app: demo page with the chat widget, chat endpoints and the staff desk (WEB_HOST, default
 # 127.0.0.1; set WEB_HOST=0.0.0.0 to accept other machines).
+# start_web [PORT [LOG_NAME]]: default WEB_PORT and $LOG_DIR/web.log.
 start_web() {
-  .venv/bin/python -m bot.web >"$LOG_DIR/web.log" 2>&1 &
+  WEB_PORT="${1:-$WEB_PORT}" .venv/bin/python -m bot.web >"$LOG_DIR/${2:-web}.log" 2>&1 &
   SERVICE_PIDS+=($!)
 }
 
