@@ -94,7 +94,8 @@ def say_case_details(dispatcher: CollectingDispatcher, case_code: str) -> None:
 
 
 class ActionHandoff(Action):
-    """Creates the case (once per conversation) and tells the user its code and the way to a person."""
+    """Creates the case (one open case per conversation) and tells the user its code and the way to a
+    person. A closed case does not count: asking again after it makes a new one."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -102,15 +103,11 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        existing = tracker.get_slot("case_code")
-        if existing:
-            say(dispatcher, "utter_handoff_again", case_code=existing)
-            say_case_details(dispatcher, existing)
-            return []
-        record = handoff_record(tracker)
-        if await delivery().deliver(record) is Outcome.FAILED:
+        delivered = await delivery().deliver(handoff_record(tracker), known_code=tracker.get_slot("case_code"))
+        if delivered.outcome is Outcome.FAILED:
             say(dispatcher, "utter_handoff_failed")
             return []
-        say(dispatcher, "utter_handoff_created", case_code=record.code)
-        say_case_details(dispatcher, record.code)
-        return [SlotSet("case_code", record.code)]
+        again = delivered.outcome is Outcome.EXISTING
+        say(dispatcher, "utter_handoff_again" if again else "utter_handoff_created", case_code=delivered.code)
+        say_case_details(dispatcher, delivered.code)
+        return [SlotSet("case_code", delivered.code)]

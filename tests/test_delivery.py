@@ -3,6 +3,7 @@ the record in the local spool, and the record reaches the database exactly once 
 The database is real (SQLite, PostgreSQL behind a TCP proxy we can cut)."""
 
 import asyncio
+import hashlib
 import sqlite3
 import time
 from dataclasses import replace
@@ -13,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.store.delivery import HandoffDelivery, Outcome, flush_spool
+from bot.store.delivery import Delivered, HandoffDelivery, Outcome, flush_spool
 from bot.store.engine import make_engine
-from bot.store.handoffs import save_handoff
+from bot.store.handoffs import claim_case, resolve_case, save_handoff
 from bot.store.migrate import upgrade
 from bot.store.models import AuditEntry, Handoff
 from bot.store.records import HandoffRecord, new_case_code
@@ -28,9 +29,11 @@ ACTION_DEADLINE_SECONDS = 3.0
 TIMING = replace(settings().delivery, retry_initial_seconds=0.2, retry_max_seconds=1.0)
 
 
-def record(key: str) -> HandoffRecord:
+def record(key: str, conversation: str | None = None) -> HandoffRecord:
+    """A handoff of the message `key`, from its own conversation unless `conversation` is given."""
     return HandoffRecord(
-        code=new_case_code(), idempotency_key=key, conversation_hash="c" * 64,
+        code=new_case_code(), idempotency_key=key,
+        conversation_hash=hashlib.sha256((conversation or key).encode()).hexdigest(),
         created_at=datetime.now(timezone.utc), urgency="routine", routes=["hotline"],
     )
 
@@ -97,7 +100,7 @@ def test_a_handoff_during_an_outage_is_answered_in_time_and_written_once_afterwa
     spool = Spool(tmp_path / "spool")
     delivery = HandoffDelivery(engine, spool, TIMING)
 
-    async def scenario() -> tuple[Outcome, Outcome, float]:
+    async def scenario() -> tuple[Delivered, Delivered, float]:
         before = await delivery.deliver(record("before-the-outage"))  # also warms the pool
         outage.begin()
         started = time.monotonic()
@@ -113,8 +116,8 @@ def test_a_handoff_during_an_outage_is_answered_in_time_and_written_once_afterwa
         return before, during, elapsed
 
     before, during, elapsed = asyncio.run(scenario())
-    assert before is Outcome.STORED
-    assert during is Outcome.SPOOLED
+    assert before.outcome is Outcome.STORED
+    assert during.outcome is Outcome.SPOOLED
     assert elapsed < ACTION_DEADLINE_SECONDS
     assert spool.pending() == []
     assert rows(direct) == (2, 2)
@@ -143,10 +146,67 @@ def test_with_no_database_and_no_spool_the_delivery_says_it_failed(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'handoffs.db'}")  # never migrated
     delivery = HandoffDelivery(engine, Spool(blocked), TIMING)
 
-    async def scenario() -> Outcome:
-        outcome = await delivery.deliver(record("nowhere"))
+    async def scenario() -> Delivered:
+        delivered = await delivery.deliver(record("nowhere"))
         await delivery.close()
-        return outcome
+        return delivered
 
-    assert asyncio.run(scenario()) is Outcome.FAILED
+    assert asyncio.run(scenario()) == Delivered(Outcome.FAILED, None)
+    engine.dispose()
+
+
+def test_a_conversation_has_one_open_case_even_when_it_asks_again_during_an_outage(outage, tmp_path):
+    """Rasa may lose what it knows of a conversation while its database is away (it falls back to an
+    empty tracker), so the action cannot rely on its slot: the store and the spool decide."""
+    engine = make_engine(outage.url)
+    direct = make_engine(outage.direct_url)
+    delivery = HandoffDelivery(engine, Spool(tmp_path / "spool"), TIMING)
+
+    async def scenario() -> list[Delivered]:
+        outage.begin()
+        first = await delivery.deliver(record("asked-during-the-outage", conversation="one"))
+        again = await delivery.deliver(record("asked-again-during-the-outage", conversation="one"))
+        outage.end()
+        after = await delivery.deliver(record("asked-again-after-the-outage", conversation="one"))
+        await delivery.close()
+        return [first, again, after]
+
+    first, again, after = asyncio.run(scenario())
+    assert first.outcome is Outcome.SPOOLED
+    assert again == after == Delivered(Outcome.EXISTING, first.code)
+    assert flush_spool(engine, Spool(tmp_path / "spool")).pending == 0
+    assert rows(direct) == (1, 1)
+    engine.dispose()
+    direct.dispose()
+
+
+def test_a_closed_case_does_not_count_even_when_the_conversation_still_remembers_its_code(tmp_path):
+    url = f"sqlite:///{tmp_path / 'handoffs.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    delivery = HandoffDelivery(engine, Spool(tmp_path / "spool"), TIMING)
+
+    async def scenario() -> list[Delivered]:
+        first = await delivery.deliver(record("first", conversation="one"))
+        assert claim_case(engine, first.code, "lise") and resolve_case(engine, first.code, "lise")
+        second = await delivery.deliver(record("second", conversation="one"), known_code=first.code)
+        await delivery.close()
+        return [first, second]
+
+    first, second = asyncio.run(scenario())
+    assert second.outcome is Outcome.STORED and second.code != first.code
+    engine.dispose()
+
+
+def test_when_the_database_does_not_answer_the_code_the_conversation_remembers_counts(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # every query fails
+    delivery = HandoffDelivery(engine, Spool(tmp_path / "spool"), TIMING)
+
+    async def scenario() -> Delivered:
+        delivered = await delivery.deliver(record("asked-again", conversation="one"), known_code="K7HM-4XRT")
+        await delivery.close()
+        return delivered
+
+    assert asyncio.run(scenario()) == Delivered(Outcome.EXISTING, "K7HM-4XRT")
+    assert Spool(tmp_path / "spool").pending() == []  # nothing new was made
     engine.dispose()

@@ -50,6 +50,7 @@ def run(tracker):
     async def call():
         events = await ActionHandoff().run(dispatcher, tracker, {})
         await handoff.delivery().close()
+        handoff.delivery.cache_clear()  # a closed delivery takes no more work; the next run makes its own
         return events
 
     return asyncio.run(call()), dispatcher.messages
@@ -110,18 +111,21 @@ def test_acute_danger_earlier_in_the_conversation_makes_the_case_acute(store, mo
 
 
 def test_asking_again_in_the_same_conversation_repeats_the_code_without_a_new_case(store):
+    """One open case per conversation, found in the store: Rasa may have lost the case_code slot when
+    its own database was away."""
     events, _ = run(worried_parent_tracker())
     code = events[0]["value"]
-    again_events, again_sent = run(worried_parent_tracker(case_code=code))
-    assert again_events == []
-    assert code in texts(again_sent)[0]
+    again_events, again_sent = run(worried_parent_tracker())  # even if the conversation forgot its code
+    assert again_events == events
+    assert code in texts(again_sent)[0] and "allerede" in texts(again_sent)[0]
     with store.connect() as connection:
         assert connection.exec_driver_sql("select count(*) from handoffs").scalar() == 1
 
 
 def test_a_retried_action_call_for_the_same_message_stores_one_case(store):
-    run(worried_parent_tracker())
-    run(worried_parent_tracker())  # Rasa retrying the same message: same idempotency key
+    first, _ = run(worried_parent_tracker())
+    again, _ = run(worried_parent_tracker())  # Rasa retrying the same message: same idempotency key
+    assert again == first  # and the user hears the code that was stored
     with store.connect() as connection:
         assert connection.exec_driver_sql("select count(*) from handoffs").scalar() == 1
 

@@ -5,10 +5,11 @@ import asyncio
 import enum
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from bot.store.handoffs import save_handoff
+from bot.store.handoffs import open_case_of_conversation, save_handoff
 from bot.store.records import HandoffRecord
 from bot.store.settings import Delivery
 from bot.store.spool import FlushResult, Spool
@@ -19,7 +20,14 @@ log = logging.getLogger(__name__)
 class Outcome(enum.Enum):
     STORED = "stored"      # the database has it
     SPOOLED = "spooled"    # on local disk; written to the database as soon as it answers
+    EXISTING = "existing"  # the conversation already has an open case: that one counts
     FAILED = "failed"      # neither: the user is told to call instead
+
+
+@dataclass(frozen=True)
+class Delivered:
+    outcome: Outcome
+    code: str | None  # the case code to tell the user (None when FAILED)
 
 
 def flush_spool(engine: Engine, spool: Spool) -> FlushResult:
@@ -36,29 +44,39 @@ class HandoffDelivery:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="handoff-store")
         self._retry_task: asyncio.Task | None = None
 
-    async def deliver(self, record: HandoffRecord) -> Outcome:
-        """Spool `record`, then try the database; return within the configured deadline."""
+    async def deliver(self, record: HandoffRecord, known_code: str | None = None) -> Delivered:
+        """One open case per conversation: the conversation's open case if it has one (in the
+        database, else in the spool, else `known_code` when the database does not answer);
+        otherwise spool `record`, then try the database. Returns within the configured deadline."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timing.store_timeout_seconds
-        spooled = await self._within(deadline, self.spool.put, record)
+        look_up_by = loop.time() + self.timing.store_timeout_seconds / 2  # leave time to spool and store
+        answered, existing = await self._within(look_up_by, open_case_of_conversation, self.engine,
+                                                record.conversation_hash)
+        waiting = self.spool.waiting_for(record.conversation_hash)
+        existing = existing or (waiting.code if waiting else None) or (None if answered else known_code)
+        if existing:
+            return Delivered(Outcome.EXISTING, existing)
+        spooled, _ = await self._within(deadline, self.spool.put, record)
         if not spooled:
             log.error("A handoff could not be written to the local spool")
-        if await self._within(deadline, self._store_and_unspool, record):
-            return Outcome.STORED
+        if (await self._within(deadline, self._store_and_unspool, record))[0]:
+            return Delivered(Outcome.STORED, record.code)
         if not spooled:
-            return Outcome.FAILED
+            return Delivered(Outcome.FAILED, None)
         self._keep_retrying()
-        return Outcome.SPOOLED
+        return Delivered(Outcome.SPOOLED, record.code)
 
-    async def _within(self, deadline: float, function, record: HandoffRecord) -> bool:
+    async def _within(self, deadline: float, function, *args) -> tuple[bool, object]:
+        """(True, the result) when `function(*args)` finished in time, else (False, None)."""
         loop = asyncio.get_running_loop()
         remaining = max(deadline - loop.time(), 0.05)
         try:
-            await asyncio.wait_for(loop.run_in_executor(self._executor, function, record), remaining)
+            result = await asyncio.wait_for(loop.run_in_executor(self._executor, function, *args), remaining)
         except Exception as error:  # a timeout or any storage error: the caller falls back
             log.warning("Handoff %s did not complete: %s", function.__name__.strip("_"), type(error).__name__)
-            return False
-        return True
+            return False, None
+        return True, result
 
     def _store_and_unspool(self, record: HandoffRecord) -> None:
         save_handoff(self.engine, record)

@@ -72,6 +72,17 @@ def _code_taken(engine: Engine, code: str) -> bool:
         return session.scalar(select(func.count()).where(Handoff.code == code)) > 0
 
 
+def open_case_of_conversation(engine: Engine, conversation_hash: str) -> str | None:
+    """The code of the conversation's case that is still queued or claimed, if there is one."""
+    with Session(engine) as session:
+        return session.scalar(
+            select(Handoff.code)
+            .where(Handoff.conversation_hash == conversation_hash, Handoff.status.in_([Status.QUEUED, Status.CLAIMED]))
+            .order_by(Handoff.created_at.desc())
+            .limit(1)
+        )
+
+
 def find_case(engine: Engine, code: str) -> Handoff | None:
     """A case with its audit trail, by the code the user quotes (case and dashes ignored)."""
     with Session(engine) as session:

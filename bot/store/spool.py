@@ -63,6 +63,10 @@ class Spool:
                 log.error("Unreadable spool file %s is left in place for an operator", path.name)
         return records
 
+    def waiting_for(self, conversation_hash: str) -> HandoffRecord | None:
+        """A record of this conversation still waiting to be written, if any."""
+        return next((r for r in self.pending() if r.conversation_hash == conversation_hash), None)
+
     def flush(self, save: Callable[[HandoffRecord], object]) -> FlushResult:
         """Write every pending record with `save`; stop at the first failure (the database is
         likely still away) and leave the rest for the next attempt."""
