@@ -136,6 +136,7 @@ write_nginx_conf() {
     expression+=(-e "s|@$name@|${!name}|g")
   done
   sed "${expression[@]}" deploy/local/nginx.conf.template >"$NGINX_DIR/nginx.conf"
+  .venv/bin/python -m bot.web.unavailable "$NGINX_DIR/pages" || return 1   # when no web app answers
   if grep -v '^ *#' "$NGINX_DIR/nginx.conf" | grep -q '@[A-Z0-9_]*@'; then
     echo "Unfilled placeholder in $NGINX_DIR/nginx.conf" >&2
     return 1
