@@ -63,7 +63,7 @@ run: model
 run-prod: model $(NGINX)
 	scripts/run_prod.sh
 
-test: model $(CHROMIUM)
+test: model $(CHROMIUM) $(NGINX)
 	scripts/test.sh
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).

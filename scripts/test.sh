@@ -23,7 +23,7 @@ trap stop_services EXIT INT TERM
 step() { printf '\n=== %s\n' "$*"; }
 
 step "Unit tests (knowledge, actions, anonymiser, store on SQLite and PostgreSQL, web app and staff desk)"
-.venv/bin/python -m pytest -q -rs -m "not conversation" tests
+.venv/bin/python -m pytest -q -rs -m "not conversation and not faults" tests
 
 step "rasa data validate"
 .venv/bin/python scripts/validate_data.py
@@ -50,3 +50,6 @@ wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 rasa
 wait_for_url "http://127.0.0.1:$WEB_PORT/healthz" 60 web
 RASA_URL="http://127.0.0.1:$RASA_PORT" WEB_URL="http://127.0.0.1:$WEB_PORT" \
   .venv/bin/python -m pytest -q -rs -m conversation tests
+
+step "Fault tests on the production topology (own Redis and PostgreSQL, parts stopped and started)"
+.venv/bin/python -m pytest -q -rs -m faults tests
