@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from bot.web.messages import message  # noqa: E402
 
 CONVERSATIONS = Path(__file__).with_name("data") / "load_conversations.txt"
 UNAVAILABLE = message("assistant_unavailable")
+DEFAULT_WEB = f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}"
+DEFAULT_RASA = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
 
 
 def load_conversations(path: Path) -> list[list[str]]:
@@ -50,6 +53,8 @@ def load_conversations(path: Path) -> list[list[str]]:
 class Results:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    sent: int = 0           # messages started (latencies holds the finished ones)
+    conversations: int = 0  # sessions opened
     started: float = field(default_factory=time.perf_counter)
     finished: float = 0.0
 
@@ -79,6 +84,7 @@ class RasaUser:
 class WebUser:
     def __init__(self, session: aiohttp.ClientSession, web: str) -> None:
         self.session, self.web, self.token = session, web, ""
+        self.status = 0  # HTTP status of the last message
 
     async def start(self) -> None:
         async with self.session.post(f"{self.web}/chat/session") as response:
@@ -88,15 +94,20 @@ class WebUser:
     async def send(self, text: str) -> bool:
         body = {"conversation": self.token, "text": text}
         async with self.session.post(f"{self.web}/chat/messages", json=body) as response:
+            self.status = response.status
             if response.status != 200:
                 return False
             events = (await response.json())["events"]
             return not any(e["type"] == "notice" and e.get("text") == UNAVAILABLE for e in events)
 
 
-async def simulate(make_user, conversations, users: int, seconds: float, think: tuple[float, float]) -> Results:
+async def play(make_user, conversations, users: int, think: tuple[float, float],
+               keep_going: Callable[[Results], bool],
+               on_message: Callable[[Results], None] = lambda results: None) -> Results:
+    """`users` users at once, each playing one conversation after another, each in a new session,
+    with `think` seconds between messages, as long as `keep_going(results)` holds (asked before every
+    conversation and every message). `on_message(results)` runs after each answered message."""
     results = Results()
-    deadline = time.perf_counter() + seconds
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=0)
 
@@ -104,16 +115,19 @@ async def simulate(make_user, conversations, users: int, seconds: float, think: 
         async def one_user(number: int) -> None:
             rng = random.Random(number)
             await asyncio.sleep(rng.uniform(0, think[1]))  # users arrive spread out, not in one burst
-            while time.perf_counter() < deadline:
+            while keep_going(results):
                 user = make_user(session)
                 try:
                     await user.start()
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     results.errors += 1
+                    await asyncio.sleep(rng.uniform(*think))  # do not hammer a server that refuses
                     continue
+                results.conversations += 1
                 for text in rng.choice(conversations):
-                    if time.perf_counter() >= deadline:
+                    if not keep_going(results):
                         return
+                    results.sent += 1
                     sent = time.perf_counter()
                     try:
                         ok = await user.send(text)
@@ -121,11 +135,22 @@ async def simulate(make_user, conversations, users: int, seconds: float, think: 
                         ok = False
                     results.latencies.append(time.perf_counter() - sent)
                     results.errors += not ok
+                    on_message(results)
                     await asyncio.sleep(rng.uniform(*think))
 
         await asyncio.gather(*(one_user(n) for n in range(users)))
     results.finished = time.perf_counter()
     return results
+
+
+async def simulate(make_user, conversations, users: int, seconds: float, think: tuple[float, float]) -> Results:
+    deadline = time.perf_counter() + seconds
+    return await play(make_user, conversations, users, think, lambda results: time.perf_counter() < deadline)
+
+
+def default_ports(web: str, rasa: str = DEFAULT_RASA) -> list[int]:
+    """The web app's, Rasa's and the action server's (`ACTION_PORT`) ports."""
+    return [int(web.rsplit(":", 1)[1]), int(rasa.rsplit(":", 1)[1]), int(os.environ.get("ACTION_PORT", "5055"))]
 
 
 def listening_pids(port: int) -> set[int]:
@@ -153,6 +178,10 @@ def listening_pids(port: int) -> set[int]:
     return pids
 
 
+def command_line(pid: int, width: int = 60) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:width]
+
+
 def memory_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident memory of a process in MB."""
     values = {}
@@ -169,8 +198,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 6.0), metavar=("MIN", "MAX"),
                         help="seconds a user waits between messages (default 3 6)")
-    parser.add_argument("--web", default=f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}")
-    parser.add_argument("--rasa", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+    parser.add_argument("--web", default=DEFAULT_WEB)
+    parser.add_argument("--rasa", default=DEFAULT_RASA)
     parser.add_argument("--ports", type=int, nargs="*", help="ports whose processes to report (default: web, Rasa, actions)")
     parser.add_argument("--conversations", type=Path, default=CONVERSATIONS)
     args = parser.parse_args()
@@ -187,14 +216,12 @@ def main() -> int:
     overhead = (web.percentile(0.5) - rasa.percentile(0.5)) / rasa.percentile(0.5) * 100
     print(f"web app overhead on the median: {overhead:+.1f} %")
 
-    ports = args.ports or [int(args.web.rsplit(":", 1)[1]), int(args.rasa.rsplit(":", 1)[1]),
-                           int(os.environ.get("ACTION_PORT", "5055"))]
+    ports = args.ports or default_ports(args.web, args.rasa)
     print(f"\n{'port':>6} {'pid':>8} {'rss MB':>8} {'peak MB':>8}  process")
     for port in ports:
         for pid in sorted(listening_pids(port)):
             rss, peak = memory_mb(pid)
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:60]
-            print(f"{port:>6} {pid:>8} {rss:>8.0f} {peak:>8.0f}  {command}")
+            print(f"{port:>6} {pid:>8} {rss:>8.0f} {peak:>8.0f}  {command_line(pid)}")
     return 0
 
 
