@@ -178,9 +178,9 @@ def main() -> int:
     args = parser.parse_args()
     if not 0 < args.warmup < args.messages or args.sample_every <= 0:
         parser.error("need 0 < --warmup < --messages and --sample-every > 0")
-    processes = [Process(port, pid, process_name(pid))
-                 for port in args.ports or default_ports(args.web) for pid in sorted(listening_pids(port))]
-    missing = [port for port in args.ports or default_ports(args.web) if port not in {p.port for p in processes}]
+    ports = args.ports or default_ports(args.web)
+    processes = [Process(port, pid, process_name(pid)) for port in ports for pid in sorted(listening_pids(port))]
+    missing = [port for port in ports if port not in {p.port for p in processes}]
     if missing:
         print(f"nothing listens on port(s) {', '.join(map(str, missing))}: start the services first", file=sys.stderr)
         return 2
