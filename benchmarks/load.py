@@ -85,6 +85,7 @@ class WebUser:
     def __init__(self, session: aiohttp.ClientSession, web: str) -> None:
         self.session, self.web, self.token = session, web, ""
         self.status = 0  # HTTP status of the last message
+        self.last_seq = 0  # acknowledged with the next message, as the widget does
 
     async def start(self) -> None:
         async with self.session.post(f"{self.web}/chat/session") as response:
@@ -92,12 +93,13 @@ class WebUser:
             self.token = (await response.json())["conversation"]
 
     async def send(self, text: str) -> bool:
-        body = {"conversation": self.token, "text": text}
+        body = {"conversation": self.token, "text": text, "after": self.last_seq}
         async with self.session.post(f"{self.web}/chat/messages", json=body) as response:
             self.status = response.status
             if response.status != 200:
                 return False
             events = (await response.json())["events"]
+            self.last_seq = max([self.last_seq] + [e["seq"] for e in events])
             return not any(e["type"] == "notice" and e.get("text") == UNAVAILABLE for e in events)
 
 

@@ -240,6 +240,30 @@ async def test_an_assistant_answering_with_nothing_still_gets_the_user_the_hotli
     assert_points_to_the_hotline(events[0]["text"])
 
 
+async def test_the_server_keeps_only_the_events_the_widget_has_not_acknowledged(aiohttp_client, aiohttp_server, engine):
+    """The widget sends `after` (the last event it has) with each message, over HTTP and WebSocket."""
+    from bot.web.appkeys import CONVERSATIONS
+
+    answer = [{"text": "Tak, fordi du skriver."}]
+    app = create_app(engine, assistant_url=await assistant_answering(aiohttp_server, answer), settings=fast_settings())
+    client = await aiohttp_client(app)
+    store = app[CONVERSATIONS]
+    token = await new_conversation(client)
+    for after in (0, 1):
+        events = (await (await client.post("/chat/messages", json={"conversation": token, "text": "hej",
+                                                                   "after": after})).json())["events"]
+        assert [e["seq"] for e in events] == [after + 1]
+    assert [e["seq"] for e in await store.events_after(token, 0)] == [2]
+    socket_ = await client.ws_connect(f"/chat/ws?conversation={token}")
+    await socket_.send_json({"type": "resume", "after": 2})
+    await socket_.send_json({"type": "message", "text": "hej igen", "after": 2})
+    assert (await asyncio.wait_for(socket_.receive_json(), timeout=10))["seq"] == 3
+    await socket_.send_json({"type": "message", "text": "og igen", "after": True})  # not a number: ignored
+    assert (await asyncio.wait_for(socket_.receive_json(), timeout=10))["seq"] == 4
+    await socket_.close()
+    assert [e["seq"] for e in await store.events_after(token, 0)] == [3, 4]
+
+
 @pytest.mark.parametrize(("hour", "waits_for_staff"), [(12, True), (23, False)])
 async def test_a_handoff_goes_live_only_while_the_hotline_is_open(aiohttp_server, hour, waits_for_staff):
     """Outside the hotline's hours the assistant has told the user to call when it opens (the

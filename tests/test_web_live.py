@@ -117,6 +117,20 @@ async def test_only_the_newest_events_are_kept_and_their_numbers_keep_counting(c
     assert events[-1]["seq"] == conversation_store.buffer_size + 5 == await conversation_store.last_seq(conversation.token)
 
 
+async def test_events_the_widget_has_acknowledged_are_dropped_and_numbering_goes_on(conversation_store):
+    conversation = await conversation_store.open()
+    for text in ("en", "to", "tre"):
+        await conversation_store.emit(conversation.token, "bot", text=text)
+    await conversation_store.acknowledge(conversation.token, 2)
+    assert [e["text"] for e in await conversation_store.events_after(conversation.token, 0)] == ["tre"]
+    await conversation_store.acknowledge(conversation.token, 1)  # an older acknowledgement changes nothing
+    assert [e["seq"] for e in await conversation_store.events_after(conversation.token, 0)] == [3]
+    await conversation_store.acknowledge(conversation.token, 3)
+    assert await conversation_store.events_after(conversation.token, 0) == []
+    assert (await conversation_store.emit(conversation.token, "bot", text="fire"))["seq"] == 4
+    assert [e["text"] for e in await conversation_store.events_after(conversation.token, 3)] == ["fire"]
+
+
 async def test_an_unknown_or_closed_conversation_is_none_and_takes_no_events(conversation_store):
     conversation = await conversation_store.open()
     await conversation_store.close_conversation(conversation.token)

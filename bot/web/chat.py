@@ -3,6 +3,7 @@ hotline worker while the conversation is live. Message text is never logged."""
 
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -94,7 +95,8 @@ class ChatService:
             if isinstance(handoff, dict):
                 await self._handoff(conversation, handoff)
             elif reply.text or reply.buttons:
-                await self.store.emit(conversation.token, "bot", text=reply.text or "", buttons=list(reply.buttons))
+                # The assistant's answers repeat across conversations: one shared copy of each text.
+                await self.store.emit(conversation.token, "bot", text=sys.intern(reply.text or ""), buttons=list(reply.buttons))
                 shown += 1
         if not shown:  # Rasa answers with nothing when the action server is down
             log.warning("assistant gave no answer")

@@ -85,6 +85,7 @@ async def post_message(request: web.Request) -> web.Response:
     if isinstance(text, str) and len(text) > request.app[SETTINGS].chat.max_message_chars:
         raise _too_long(request)
     store = request.app[CONVERSATIONS]
+    await _acknowledge(store, conversation.token, body.get("after"))
     before = await store.last_seq(conversation.token)
     await request.app[CHAT].receive(conversation, text, body.get("payload"))
     return web.json_response({"events": await store.events_after(conversation.token, before)})
@@ -97,6 +98,7 @@ async def get_events(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
     except ValueError:
         after = 0
+    await _acknowledge(request.app[CONVERSATIONS], conversation.token, after)
     if after == 0:
         await request.app[CHAT].greet(conversation)
     wait = request.app[SETTINGS].chat.poll_wait_seconds
@@ -131,8 +133,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 if conversation is None:  # ended in another tab, or forgotten: the widget starts anew
                     await socket.send_json({"error": "unknown_conversation", "text": message("unknown_conversation")})
                     break
+                await _acknowledge(store, token, command.get("after"))
                 if command.get("type") == "resume" and pusher is None:
-                    after = command.get("after") if isinstance(command.get("after"), int) else 0
+                    after = command.get("after") if _is_seq(command.get("after")) else 0
                     pusher = asyncio.create_task(_push_events(socket, store, token, after))
                     if after == 0:
                         await request.app[CHAT].greet(conversation)
@@ -154,6 +157,16 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         if pusher is not None:
             pusher.cancel()
     return socket
+
+
+def _is_seq(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+async def _acknowledge(store, token: str, after: object) -> None:
+    """The widget tells with each request the last event it has (`after`); the buffer drops those."""
+    if _is_seq(after) and after > 0:
+        await store.acknowledge(token, after)
 
 
 async def _notice(socket: web.WebSocketResponse, key: str) -> None:

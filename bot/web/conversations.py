@@ -137,6 +137,11 @@ class ConversationStore(ABC):
     async def events_after(self, token: str, seq: int) -> list[dict]: ...
 
     @abstractmethod
+    async def acknowledge(self, token: str, seq: int) -> None:
+        """The widget has every event up to `seq` (it keeps its own transcript): drop them from the
+        buffer, so an idle conversation holds only what its widget may still have to fetch."""
+
+    @abstractmethod
     async def last_seq(self, token: str) -> int: ...
 
     @abstractmethod
@@ -229,6 +234,11 @@ class MemoryConversations(ConversationStore):
     async def events_after(self, token: str, seq: int) -> list[dict]:
         held = self._held.get(token)
         return [event for event in held.events if event["seq"] > seq] if held else []
+
+    async def acknowledge(self, token: str, seq: int) -> None:
+        if held := self._held.get(token):
+            while held.events and held.events[0]["seq"] <= seq:
+                held.events.popleft()
 
     async def last_seq(self, token: str) -> int:
         held = self._held.get(token)

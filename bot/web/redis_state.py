@@ -34,6 +34,14 @@ redis.call('PUBLISH', ARGV[4], ARGV[5])
 return seq
 """
 
+# Drops the events up to ARGV[1] (the widget has them). The buffer always ends at the newest event
+# and its numbers follow one another, so the newest `seq - ARGV[1]` are the ones to keep.
+ACKNOWLEDGE = """
+local keep = tonumber(redis.call('HGET', KEYS[1], 'seq') or 0) - tonumber(ARGV[1])
+if keep <= 0 then redis.call('DEL', KEYS[2]) else redis.call('LTRIM', KEYS[2], -keep, -1) end
+return keep
+"""
+
 
 # A token bucket (see bot.web.ratelimit) on Redis's clock: the seconds to wait, 0 when allowed.
 SPEND = """
@@ -93,6 +101,7 @@ class RedisConversations(ConversationStore):
             socket_connect_timeout=SOCKET_TIMEOUT_SECONDS, health_check_interval=15,
         )
         self._emit = self._redis.register_script(EMIT)
+        self._acknowledge = self._redis.register_script(ACKNOWLEDGE)
         self._spend = self._redis.register_script(SPEND)
         self._listener = asyncio.create_task(self._listen())
 
@@ -217,6 +226,10 @@ class RedisConversations(ConversationStore):
         async with _answering():
             stored = await self._redis.lrange(self._events_key(token), 0, -1)
         return [event for event in map(json.loads, stored) if event["seq"] > seq]
+
+    async def acknowledge(self, token: str, seq: int) -> None:
+        async with _answering():
+            await self._acknowledge(keys=[self._conversation_key(token), self._events_key(token)], args=[seq])
 
     async def last_seq(self, token: str) -> int:
         async with _answering():

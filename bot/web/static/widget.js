@@ -1019,7 +1019,8 @@
         return { ok: false };
       }
     }
-    const msg = { type: 'message', text: text };
+    // `after`: the last event this tab has, so the server can drop what the transcript already holds.
+    const msg = { type: 'message', text: text, after: state.lastSeq };
     if (payload) {
       msg.payload = payload;
     }
@@ -1038,7 +1039,7 @@
       }
       // The WebSocket gave up meanwhile and we switched to HTTP: send that way.
     }
-    const body = { conversation: state.conversation, text: text };
+    const body = { conversation: state.conversation, text: text, after: state.lastSeq };
     if (payload) {
       body.payload = payload;
     }
