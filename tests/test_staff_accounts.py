@@ -2,6 +2,7 @@
 its events, account changes that end sessions, the `python -m bot staff` commands, and the login
 throttle."""
 
+import asyncio
 import io
 import os
 import subprocess
@@ -30,7 +31,7 @@ from bot.staff.accounts import (
     set_role,
 )
 from bot.staff.settings import staff_settings
-from bot.staff.throttle import LoginThrottle, login_throttle
+from bot.staff.throttle import LoginThrottle
 from bot.store.migrate import upgrade
 from bot.store.models import StaffAccount, StaffEvent, StaffSession
 
@@ -275,41 +276,54 @@ class Clock:
         return self.now
 
 
-def test_the_throttle_blocks_a_key_after_too_many_failures_within_the_window():
+async def test_the_throttle_blocks_a_key_after_too_many_failures_within_the_window():
     clock = Clock()
     throttle = LoginThrottle(3, timedelta(minutes=15), clock=clock)
     for _ in range(2):
-        throttle.failed("user:alice", "ip:10.0.0.1")
+        await throttle.failed("user:alice", "ip:10.0.0.1")
         clock.now += 60
-    assert throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
-    throttle.failed("user:alice", "ip:10.0.0.1")
-    assert throttle.retry_after("user:alice") == 15 * 60 - 120
-    assert throttle.retry_after("user:bob", "ip:10.0.0.1") == 15 * 60 - 120
-    assert throttle.retry_after("user:bob", "ip:10.0.0.2") == 0.0
+    assert await throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
+    await throttle.failed("user:alice", "ip:10.0.0.1")
+    assert await throttle.retry_after("user:alice") == 15 * 60 - 120
+    assert await throttle.retry_after("user:bob", "ip:10.0.0.1") == 15 * 60 - 120
+    assert await throttle.retry_after("user:bob", "ip:10.0.0.2") == 0.0
 
     clock.now += 15 * 60 - 120  # the first failure leaves the window: two are left
-    assert throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
-    throttle.failed("user:alice")
-    assert throttle.retry_after("user:alice") == 60  # until the second failure leaves the window
-    assert throttle.retry_after("ip:10.0.0.1") == 0.0
+    assert await throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
+    await throttle.failed("user:alice")
+    assert await throttle.retry_after("user:alice") == 60  # until the second failure leaves the window
+    assert await throttle.retry_after("ip:10.0.0.1") == 0.0
 
 
-def test_a_successful_login_forgets_the_failures():
+async def test_a_successful_login_forgets_the_failures():
     clock = Clock()
     throttle = LoginThrottle(2, timedelta(minutes=1), clock=clock)
-    throttle.failed("user:alice", "ip:10.0.0.1")
-    throttle.failed("user:alice", "ip:10.0.0.1")
-    assert throttle.retry_after("user:alice") == 60
-    throttle.succeeded("user:alice")
-    assert throttle.retry_after("user:alice") == 0.0
-    assert throttle.retry_after("ip:10.0.0.1") == 60
+    await throttle.failed("user:alice", "ip:10.0.0.1")
+    await throttle.failed("user:alice", "ip:10.0.0.1")
+    assert await throttle.retry_after("user:alice") == 60
+    await throttle.succeeded("user:alice")
+    assert await throttle.retry_after("user:alice") == 0.0
+    assert await throttle.retry_after("ip:10.0.0.1") == 60
 
 
-def test_the_throttle_from_settings_blocks_after_the_configured_failures():
+async def test_the_throttle_blocks_after_the_configured_failures_in_either_conversation_store(conversation_store):
+    """The web app takes its throttle from its conversation store: Redis shares it between instances."""
     configured = staff_settings().login_throttle
-    throttle = login_throttle()
+    throttle = conversation_store.login_throttle(configured.max_failures, configured.window)
     for _ in range(configured.max_failures - 1):
-        throttle.failed("user:alice")
-    assert throttle.retry_after("user:alice") == 0.0
-    throttle.failed("user:alice")
-    assert 0 < throttle.retry_after("user:alice") <= configured.window_minutes * 60
+        await throttle.failed("user:alice", "ip:10.0.0.1")
+    assert await throttle.retry_after("user:alice") == 0.0
+    await throttle.failed("user:alice")
+    assert 0 < await throttle.retry_after("user:alice", "ip:10.0.0.1") <= configured.window_minutes * 60
+    assert await throttle.retry_after("ip:10.0.0.1", "user:bob") == 0.0
+    await throttle.succeeded("user:alice")
+    assert await throttle.retry_after("user:alice") == 0.0
+
+
+async def test_failures_leave_the_window_in_either_conversation_store(conversation_store):
+    throttle = conversation_store.login_throttle(2, timedelta(seconds=1))
+    await throttle.failed("user:alice")
+    await throttle.failed("user:alice")
+    assert 0 < await throttle.retry_after("user:alice") <= 1
+    await asyncio.sleep(1.1)
+    assert await throttle.retry_after("user:alice") == 0.0

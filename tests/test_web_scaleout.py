@@ -89,6 +89,19 @@ async def test_the_rate_limits_hold_across_instances(aiohttp_client, aiohttp_ser
     assert statuses == [200, 200, 429]
 
 
+async def test_failed_logins_count_across_instances_and_nobody_logs_in_unthrottled_without_redis(
+        aiohttp_client, aiohttp_server, engine, redis_server):
+    first, second = [await desk_client(aiohttp_client, server)
+                     for server in await instances(aiohttp_server, engine, redis_server.url)]
+    statuses = [(await log_in(client, password="forkert forkert")).status for client in (first, second) * 3]
+    assert statuses == [401] * 5 + [429]  # five failures allowed in all, not five per instance
+    assert (await log_in(first)).status == 429  # even the right password now waits
+
+    redis_server.stop()
+    response = await log_in(second)
+    assert response.status == 503 and "Prøv igen om et øjeblik" in await response.text()
+
+
 async def test_a_user_on_one_instance_talks_live_with_a_worker_on_another(aiohttp_client, aiohttp_server, engine,
                                                                          redis_server, monkeypatch):
     monkeypatch.setenv("LIVE_CHAT_HOURS", "always")  # whatever the hour the test runs

@@ -1,16 +1,25 @@
-"""In-memory login throttling: too many failed logins for a key (a username, an IP address)
-within a sliding window block further tries for that key until the oldest failure ages out."""
+"""Login throttling: too many failed logins for a key (a username, an IP address) within a sliding
+window block further tries for that key until the oldest failure ages out. `LoginThrottle` keeps
+the failures in this process (one web app instance); bot.web.redis_state.RedisLoginThrottle keeps
+them in Redis, shared by every instance, with the same methods."""
 
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
-from bot.staff.settings import staff_settings
+
+class Throttle(Protocol):
+    async def retry_after(self, *keys: str) -> float: ...
+
+    async def failed(self, *keys: str) -> None: ...
+
+    async def succeeded(self, *keys: str) -> None: ...
 
 
 class LoginThrottle:
-    """Failure times per key. Meant for one process's event loop; not thread-safe."""
+    """Failure times per key in this process. Meant for one event loop; not thread-safe."""
 
     def __init__(self, max_failures: int, window: timedelta, clock: Callable[[], float] = time.monotonic) -> None:
         if max_failures < 1:
@@ -21,7 +30,7 @@ class LoginThrottle:
         self._failures: dict[str, deque[float]] = {}
         self._next_sweep = clock() + self._window
 
-    def retry_after(self, *keys: str) -> float:
+    async def retry_after(self, *keys: str) -> float:
         """Seconds until a login may be tried again for all of `keys` (0.0 if it may now)."""
         now = self._clock()
         waits = [0.0]
@@ -31,7 +40,7 @@ class LoginThrottle:
                 waits.append(failures[-self._max_failures] + self._window - now)
         return max(waits)
 
-    def failed(self, *keys: str) -> None:
+    async def failed(self, *keys: str) -> None:
         """Record one failed login for each key."""
         now = self._clock()
         self._sweep(now)
@@ -39,7 +48,7 @@ class LoginThrottle:
             failures = self._failures.setdefault(key, deque(maxlen=self._max_failures))
             failures.append(now)
 
-    def succeeded(self, *keys: str) -> None:
+    async def succeeded(self, *keys: str) -> None:
         """Forget the failures of each key."""
         for key in keys:
             self._failures.pop(key, None)
@@ -60,8 +69,3 @@ class LoginThrottle:
             self._recent(key, now)
         self._next_sweep = now + self._window
 
-
-def login_throttle() -> LoginThrottle:
-    """A throttle with the limits from settings.yml."""
-    configured = staff_settings().login_throttle
-    return LoginThrottle(configured.max_failures, configured.window)

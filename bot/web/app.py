@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from bot.knowledge.contacts import route
 from bot.staff.csrf import csrf_middleware
 from bot.staff.sessions import setup_sessions
-from bot.staff.throttle import login_throttle
+from bot.staff.settings import staff_settings
 from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
 from bot.web.appkeys import CHAT, CONVERSATIONS, ENGINE, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE
 from bot.web.chat import ChatService
@@ -96,7 +96,8 @@ def create_app(
     limits = settings.rate_limit
     app[MESSAGE_LIMIT] = store.rate_limiter("messages", limits.messages_per_minute / 60, limits.message_burst)
     app[SESSION_LIMIT] = store.rate_limiter("sessions", limits.sessions_per_hour / 3600, limits.session_burst)
-    app[THROTTLE] = login_throttle()
+    throttle = staff_settings().login_throttle
+    app[THROTTLE] = store.login_throttle(throttle.max_failures, throttle.window)
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
     app.middlewares.append(csrf_middleware("/staff"))
     for module_routes in (routes, health.routes, chat_routes.routes, desk_auth.routes, desk_cases.routes,

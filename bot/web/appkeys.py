@@ -3,7 +3,7 @@
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.staff.throttle import LoginThrottle
+from bot.staff.throttle import Throttle
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationStore
 from bot.web.live import DeskHub, LiveRelay
@@ -20,4 +20,4 @@ RELAY = web.AppKey("relay", LiveRelay)
 CHAT = web.AppKey("chat", ChatService)
 MESSAGE_LIMIT = web.AppKey("message_limit", Limiter)
 SESSION_LIMIT = web.AppKey("session_limit", Limiter)
-THROTTLE = web.AppKey("throttle", LoginThrottle)
+THROTTLE = web.AppKey("throttle", Throttle)

@@ -12,8 +12,10 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from enum import Enum
 
+from bot.staff.throttle import LoginThrottle, Throttle
 from bot.web.ratelimit import Limiter, RateLimiter
 
 
@@ -165,6 +167,10 @@ class ConversationStore(ABC):
     @abstractmethod
     def rate_limiter(self, name: str, per_second: float, burst: int) -> Limiter:
         """A token-bucket limiter (`await limiter.retry_after(key)`) kept where the conversations are."""
+
+    def login_throttle(self, max_failures: int, window: timedelta) -> Throttle:
+        """The staff desk's login throttle, kept where the conversations are (here: this process)."""
+        return LoginThrottle(max_failures, window)
 
     async def wait_for_events(self, token: str, after: int, timeout: float) -> list[dict]:
         """Events after `after`, waiting up to `timeout` seconds for the first one."""

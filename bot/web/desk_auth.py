@@ -11,6 +11,7 @@ from aiohttp_session import get_session, new_session
 from bot.staff.accounts import Account, Role, authenticate, get_account, record_event
 from bot.staff.csrf import csrf_token
 from bot.web.appkeys import ENGINE, THROTTLE
+from bot.web.conversations import StateUnavailable
 
 routes = web.RouteTableDef()
 ACCOUNT = "account"  # request key for the logged-in account
@@ -79,16 +80,20 @@ async def log_in(request: web.Request) -> web.Response:
     password = str(form.get("password", ""))[:1024]
     keys = (f"user:{username}", f"ip:{request.remote}")
     throttle = request.app[THROTTLE]
-    if (wait := throttle.retry_after(*keys)) > 0:
-        minutes = max(1, math.ceil(wait / 60))
+    try:
+        if (wait := await throttle.retry_after(*keys)) > 0:
+            minutes = max(1, math.ceil(wait / 60))
+            return await render(request, "staff/login.html", {"username": username,
+                                "error": f"For mange forsøg. Prøv igen om {minutes} min."}, status=429)
+        account = await asyncio.to_thread(authenticate, request.app[ENGINE], username, password)
+        if account is None:
+            await throttle.failed(*keys)
+            return await render(request, "staff/login.html", {"username": username,
+                                "error": "Forkert brugernavn eller adgangskode."}, status=401)
+        await throttle.succeeded(*keys)
+    except StateUnavailable:  # the shared throttle (Redis) does not answer: no unthrottled tries
         return await render(request, "staff/login.html", {"username": username,
-                            "error": f"For mange forsøg. Prøv igen om {minutes} min."}, status=429)
-    account = await asyncio.to_thread(authenticate, request.app[ENGINE], username, password)
-    if account is None:
-        throttle.failed(*keys)
-        return await render(request, "staff/login.html", {"username": username,
-                            "error": "Forkert brugernavn eller adgangskode."}, status=401)
-    throttle.succeeded(*keys)
+                            "error": "Log-ind virker ikke lige nu. Prøv igen om et øjeblik."}, status=503)
     session = await new_session(request)  # a new session id at log-in
     session["account_id"] = account.id
     raise web.HTTPSeeOther("/staff")

@@ -8,7 +8,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import redis.asyncio as redis
 from redis.exceptions import LockError, RedisError
@@ -58,6 +60,24 @@ return tostring(wait)
 """
 
 
+# Login failures of one key in a sorted set scored by Redis's clock. ARGV: window seconds, the
+# most failures allowed, and for a failure a unique member; returns the seconds to wait (0: allowed).
+THROTTLE = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local window, most = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if ARGV[3] then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -most - 1)
+  redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
+end
+local failures = redis.call('ZRANGE', KEYS[1], -most, -1, 'WITHSCORES')
+if #failures / 2 < most then return '0' end
+return tostring(tonumber(failures[2]) + window - now)
+"""
+
+
 @contextlib.asynccontextmanager
 async def _answering() -> AsyncIterator[None]:
     """Turn any Redis failure into StateUnavailable."""
@@ -103,6 +123,7 @@ class RedisConversations(ConversationStore):
         self._emit = self._redis.register_script(EMIT)
         self._acknowledge = self._redis.register_script(ACKNOWLEDGE)
         self._spend = self._redis.register_script(SPEND)
+        self._throttle = self._redis.register_script(THROTTLE)
         self._listener = asyncio.create_task(self._listen())
 
     async def close(self) -> None:
@@ -262,6 +283,19 @@ class RedisConversations(ConversationStore):
     def rate_limiter(self, name: str, per_second: float, burst: int) -> "RedisRateLimiter":
         return RedisRateLimiter(self, name, per_second, burst)
 
+    def login_throttle(self, max_failures: int, window: timedelta) -> "RedisLoginThrottle":
+        return RedisLoginThrottle(self, max_failures, window)
+
+    async def throttle(self, key: str, window_seconds: float, max_failures: int, failure: str | None = None) -> float:
+        """Seconds until a login may be tried for `key` (recording a failure first, if given)."""
+        args = [window_seconds, max_failures] + ([failure] if failure else [])
+        async with _answering():
+            return float(await self._throttle(keys=[f"{self.prefix}:login:{_digest(key)}"], args=args))
+
+    async def forget(self, key: str) -> None:
+        async with _answering():
+            await self._redis.delete(f"{self.prefix}:login:{_digest(key)}")
+
     async def spend(self, bucket: str, per_second: float, burst: int) -> float:
         async with _answering():
             return float(await self._spend(keys=[f"{self.prefix}:limit:{bucket}"], args=[per_second, burst]))
@@ -279,11 +313,35 @@ class RedisRateLimiter:
         self.store, self.name, self.per_second, self.burst = store, name, per_second, burst
 
     async def retry_after(self, key: str) -> float:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        return await self.store.spend(f"{self.name}:{digest}", self.per_second, self.burst)
+        return await self.store.spend(f"{self.name}:{_digest(key)}", self.per_second, self.burst)
 
     def forget_full(self) -> None:
         """Full buckets expire in Redis by themselves."""
+
+
+class RedisLoginThrottle:
+    """The staff desk's login throttle (bot.staff.throttle) shared by every instance, so more
+    instances do not mean more tries. Keys (usernames, addresses) are stored only as hashes."""
+
+    def __init__(self, store: RedisConversations, max_failures: int, window: timedelta) -> None:
+        if max_failures < 1:
+            raise ValueError("max_failures must be at least 1")
+        self.store, self.max_failures, self.window = store, max_failures, window.total_seconds()
+
+    async def retry_after(self, *keys: str) -> float:
+        return max([0.0] + [await self.store.throttle(key, self.window, self.max_failures) for key in keys])
+
+    async def failed(self, *keys: str) -> None:
+        for key in keys:
+            await self.store.throttle(key, self.window, self.max_failures, failure=secrets.token_hex(8))
+
+    async def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            await self.store.forget(key)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _conversation(token: str, fields: dict) -> Conversation | None:
