@@ -8,6 +8,10 @@ throughput, errors, and the peak memory of every process behind the given ports.
 
 A message counts as an error when the request fails, the answer is not 200, or the user gets the
 "assistant unavailable" notice instead of the assistant's answer.
+
+What the web app adds is printed twice: as the difference of the two phases' medians (which also
+holds their run-to-run variance), and within the same messages, from the time the web app itself
+spent waiting for Rasa (its /metrics, which answer requests from the machine itself).
 """
 
 import argparse
@@ -17,6 +21,7 @@ import random
 import statistics
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,6 +155,20 @@ async def simulate(make_user, conversations, users: int, seconds: float, think: 
     return await play(make_user, conversations, users, think, lambda results: time.perf_counter() < deadline)
 
 
+def assistant_wait(web: str) -> tuple[float, float] | None:
+    """(seconds, messages) the web app has spent waiting for Rasa so far, from its /metrics (which
+    answers the machine itself); None where it does not answer."""
+    try:
+        with urllib.request.urlopen(f"{web}/metrics", timeout=5) as response:
+            lines = response.read().decode().splitlines()
+    except OSError:
+        return None
+    values = dict(line.split(" ", 1) for line in lines if line.startswith("assistant_latency_seconds_"))
+    if "assistant_latency_seconds_sum" not in values:
+        return None
+    return float(values["assistant_latency_seconds_sum"]), float(values["assistant_latency_seconds_count"])
+
+
 def default_ports(web: str, rasa: str = DEFAULT_RASA) -> list[int]:
     """The web app's, Rasa's and the action server's (`ACTION_PORT`) ports."""
     return [int(web.rsplit(":", 1)[1]), int(rasa.rsplit(":", 1)[1]), int(os.environ.get("ACTION_PORT", "5055"))]
@@ -210,13 +229,20 @@ def main() -> int:
     print(f"{args.users} users, {args.seconds:.0f} s per target, think time {args.think[0]}-{args.think[1]} s, "
           f"{len(conversations)} conversations from {args.conversations.name}")
     rasa = asyncio.run(simulate(lambda s: RasaUser(s, args.rasa), conversations, args.users, args.seconds, args.think))
+    waited_before = assistant_wait(args.web)
     web = asyncio.run(simulate(lambda s: WebUser(s, args.web), conversations, args.users, args.seconds, args.think))
+    waited_after = assistant_wait(args.web)
 
     print(f"\n{'target':<10} {'messages':>8} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'errors':>7}")
     print(rasa.row("rasa"))
     print(web.row("web app"))
     overhead = (web.percentile(0.5) - rasa.percentile(0.5)) / rasa.percentile(0.5) * 100
-    print(f"web app overhead on the median: {overhead:+.1f} %")
+    print(f"web app overhead on the median: {overhead:+.1f} % (two phases one after the other: includes their variance)")
+    if waited_before and waited_after and waited_after[1] > waited_before[1]:
+        waited = (waited_after[0] - waited_before[0]) / (waited_after[1] - waited_before[1]) * 1000
+        own = statistics.fmean(web.latencies) * 1000 - waited
+        print(f"web app overhead in the same messages: mean {statistics.fmean(web.latencies) * 1000:.0f} ms end to end, "
+              f"of which {waited:.0f} ms waiting for Rasa: the web app adds {own:.1f} ms ({own / waited * 100:+.1f} %)")
 
     ports = args.ports or default_ports(args.web, args.rasa)
     print(f"\n{'port':>6} {'pid':>8} {'rss MB':>8} {'peak MB':>8}  process")

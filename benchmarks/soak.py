@@ -13,10 +13,11 @@ process listening on `--ports`. The first `--warmup` messages are warm-up: growt
 against the memory at their end.
 
 The think time sets the load: a soak measures a load the stack can sustain, not an overload. One
-Rasa process answers at most about 5-7 messages a second (docs/benchmarks.md), and 20 users
-thinking 3-6 s send about 4. With 0.5-1.5 s they would send about 15: Rasa falls behind and most
-answers miss the web app's 4-second deadline. The web app's own limit of 20 messages a minute per
-conversation (burst 8) is never met: the conversations have at most 7 messages.
+Rasa process needs about 50-70 ms of CPU per message on two cores (docs/benchmarks.md), and 20
+users thinking 3-6 s send about 4 messages a second, 40 users about 9. With 0.5-1.5 s, 40 users
+would send about 40: Rasa falls behind and most answers miss the web app's 4-second deadline.
+The web app's own limit of 20 messages a minute per conversation (burst 8) is never met: the
+conversations have at most 7 messages.
 
 Exit status 1 when, at any sample after warm-up, a process uses more than `--max-growth` percent
 more memory than at the end of warm-up, or when more than 1 % of the messages failed (an error as
