@@ -240,8 +240,9 @@ def main() -> int:
     print(f"web app overhead on the median: {overhead:+.1f} % (two phases one after the other: includes their variance)")
     if waited_before and waited_after and waited_after[1] > waited_before[1]:
         waited = (waited_after[0] - waited_before[0]) / (waited_after[1] - waited_before[1]) * 1000
-        own = statistics.fmean(web.latencies) * 1000 - waited
-        print(f"web app overhead in the same messages: mean {statistics.fmean(web.latencies) * 1000:.0f} ms end to end, "
+        end_to_end = statistics.fmean(web.latencies) * 1000
+        own = end_to_end - waited
+        print(f"web app overhead in the same messages: mean {end_to_end:.0f} ms end to end, "
               f"of which {waited:.0f} ms waiting for Rasa: the web app adds {own:.1f} ms ({own / waited * 100:+.1f} %)")
 
     ports = args.ports or default_ports(args.web, args.rasa)

@@ -168,9 +168,9 @@ class ConversationStore(ABC):
     def rate_limiter(self, name: str, per_second: float, burst: int) -> Limiter:
         """A token-bucket limiter (`await limiter.retry_after(key)`) kept where the conversations are."""
 
+    @abstractmethod
     def login_throttle(self, max_failures: int, window: timedelta) -> Throttle:
-        """The staff desk's login throttle, kept where the conversations are (here: this process)."""
-        return LoginThrottle(max_failures, window)
+        """The staff desk's login throttle (bot.staff.throttle), kept where the conversations are."""
 
     async def wait_for_events(self, token: str, after: int, timeout: float) -> list[dict]:
         """Events after `after`, waiting up to `timeout` seconds for the first one."""
@@ -272,6 +272,9 @@ class MemoryConversations(ConversationStore):
 
     def rate_limiter(self, name: str, per_second: float, burst: int) -> RateLimiter:
         return RateLimiter(per_second, burst)
+
+    def login_throttle(self, max_failures: int, window: timedelta) -> LoginThrottle:
+        return LoginThrottle(max_failures, window)
 
     async def forget_idle(self) -> int:
         cutoff = time.monotonic() - self.idle_seconds

@@ -111,6 +111,9 @@ class RedisConversations(ConversationStore):
     def _case_key(self, code: str) -> str:
         return f"{self.prefix}:case:{code}"
 
+    def _login_key(self, key: str) -> str:
+        return f"{self.prefix}:login:{_digest(key)}"
+
     @property
     def _live_index(self) -> str:
         return f"{self.prefix}:live"
@@ -290,11 +293,11 @@ class RedisConversations(ConversationStore):
         """Seconds until a login may be tried for `key` (recording a failure first, if given)."""
         args = [window_seconds, max_failures] + ([failure] if failure else [])
         async with _answering():
-            return float(await self._throttle(keys=[f"{self.prefix}:login:{_digest(key)}"], args=args))
+            return float(await self._throttle(keys=[self._login_key(key)], args=args))
 
     async def forget(self, key: str) -> None:
         async with _answering():
-            await self._redis.delete(f"{self.prefix}:login:{_digest(key)}")
+            await self._redis.delete(self._login_key(key))
 
     async def spend(self, bucket: str, per_second: float, burst: int) -> float:
         async with _answering():
