@@ -13,7 +13,7 @@ SPACY_DA := var/spacy_da/meta.json
 LEXICON := var/lexicon_da.txt.gz
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_DA)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data bot/understanding bot/knowledge rasa_components -name '*.yml' -o -name '*.py' 2>/dev/null) $(SPACY_DA)
 
 export RASA_TELEMETRY_ENABLED := false
 export RASA_PORT ?= 5005
@@ -29,10 +29,12 @@ help:
 	@echo "make run-prod  the production topology on this machine: nginx, 2 web apps, 2 Rasa, 2 action"
 	@echo "               servers, PostgreSQL and Redis (the machine's; see README)"
 
-$(RASA_VENV)/.installed: requirements/rasa.lock
+$(RASA_VENV)/.installed: requirements/rasa.lock requirements/understanding.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (pyenv install 3.10.13)"; exit 1; }
 	$(PYTHON310) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+		-r requirements/understanding.lock
 	touch $@
 
 $(APP_VENV)/.installed: requirements/app.lock
