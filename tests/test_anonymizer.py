@@ -34,7 +34,10 @@ def test_the_test_set_is_large_and_covers_every_kind(test_set_score):
 # recall 0.953 and precision 0.956 (blind.txt 0.968, test.txt 0.960); their misses then led to
 # general rules, so none of them is blind any more. fresh.txt, written last, gave recall 0.972 and
 # precision 0.957 on its first run; it is kept as a measurement, not gated (its misses are names
-# that are also words at the start of a sentence, and usernames in unusual shapes).
+# that are also words at the start of a sentence, and usernames in unusual shapes). unseen.txt
+# (2026-12, 393 messages by a new author) gave on first contact recall 0.971 and precision 0.979,
+# CPR 0.920, phone 0.959, 12 leaks: below the goals, so it is not gated on them either; its
+# first-contact figures are a floor it must not fall under. Nobody has studied its misses yet.
 # benchmarks/anonymizer.py prints the figures for any of the sets.
 OVERALL_RECALL_GOAL = 0.98
 PRECISION_GOAL = 0.90
@@ -54,6 +57,11 @@ def test_goals_on_the_test_set(test_set_score):
 @pytest.mark.parametrize("path", EARLIER_SETS, ids=lambda path: path.name)
 def test_goals_hold_on_the_earlier_sets(path):
     _assert_goals(score(load_examples(path)))
+
+
+def test_the_unseen_set_keeps_its_first_contact_figures():
+    result = score(load_examples(SETS / "unseen.txt"))
+    assert result.recall() >= 0.9706 and result.precision() >= 0.9786, (result.misses, result.false_alarms)
 
 
 @pytest.mark.parametrize(
