@@ -1,0 +1,55 @@
+"""Which intent the dialogue acts on, given the intent classifier's ranking and the situation read.
+
+The situation readers are trained for one question each, on examples with hard negatives, so for
+those questions they decide: danger now (acute), a mental-health crisis, a hate crime witnessed or
+suffered, whether the writer is worried about themself, and English.
+"""
+
+from bot.understanding.reading import RELATION_ROLES, SituationReading
+
+ACUTE = "acute_danger"
+CRISIS = "mental_health_crisis"
+INCIDENT = "report_incident"
+SELF = "worry_about_self"
+WORRY = "express_worry"
+ENGLISH = "english"
+# Guesses that give way to a place said as where someone lives.
+_UNSURE = frozenset({None, "nlu_fallback", "out_of_scope", "greet", "affirm", "deny"})
+# What the person asked for stays, whatever incident they mention with it.
+_REQUESTS = frozenset({"faq", "request_human", "ask_contact"})
+
+
+def ruled_out(situation: SituationReading) -> frozenset[str]:
+    """The intents the readers say a message is not, whatever the classifier guessed."""
+    return frozenset(
+        {ACUTE, CRISIS, ENGLISH} | ({INCIDENT} if situation.incident == "none" else set())
+    ) - {resolve_intent([], situation)}
+
+
+def resolve_intent(ranking: list[str], situation: SituationReading) -> str | None:
+    """The intent to act on; `ranking` is the classifier's, best first (may start with nlu_fallback)."""
+    if situation.acute:
+        return ACUTE
+    if situation.crisis:
+        return CRISIS
+    if situation.language == "en":
+        return ENGLISH
+    # The classifier's guess of what the readers decide gives way to its next best guess.
+    ranking = [intent for intent in ranking if intent not in {ACUTE, CRISIS, ENGLISH}]
+    if situation.incident == "none":
+        ranking = [intent for intent in ranking if intent != INCIDENT]
+    predicted = ranking[0] if ranking else None
+    if predicted not in _REQUESTS and _is_an_incident_to_report(situation):
+        return INCIDENT
+    if predicted == SELF and situation.role in RELATION_ROLES:
+        return WORRY
+    if predicted in _UNSURE and situation.gives_place:
+        return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
+    return predicted
+
+
+def _is_an_incident_to_report(situation: SituationReading) -> bool:
+    """A victim, or a witness who is not describing someone in their own life (that is a worry)."""
+    if situation.incident == "victim":
+        return True
+    return situation.incident == "witness" and not (situation.role in RELATION_ROLES and situation.signs)

@@ -1,0 +1,41 @@
+"""What one message says about the situation: the readers' output, as the actions receive it.
+
+Only the standard library here: the actions (in our own environment) rebuild it from the parsed
+message that Rasa hands them, while the readers themselves run inside Rasa's environment.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+RELATION_ROLES = ("parent", "relative", "friend", "school_staff", "professional", "kommune")
+ROLES = (*RELATION_ROLES, "self", "unknown")
+INCIDENTS = ("witness", "victim", "none")
+
+
+@dataclass(frozen=True)
+class SituationReading:
+    """Labels only: which kind of help fits, never a score of a person."""
+
+    signs: tuple[str, ...] = ()
+    acute: bool = False
+    role: str = "unknown"
+    incident: str = "none"
+    crisis: bool = False
+    language: str = "da"
+    gives_place: bool = False  # says where someone lives (or is nothing but a place name)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON types (the readers' numpy scalars would not serialise)."""
+        return {
+            "signs": [str(sign) for sign in self.signs], "acute": bool(self.acute), "role": str(self.role),
+            "incident": str(self.incident), "crisis": bool(self.crisis), "language": str(self.language),
+            "gives_place": bool(self.gives_place),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> "SituationReading":
+        """A reading from a parsed message; an empty reading when it had none (a button's payload)."""
+        if not raw:
+            return cls()
+        known = {key: raw[key] for key in ("acute", "role", "incident", "crisis", "language", "gives_place") if key in raw}
+        return cls(signs=tuple(raw.get("signs") or ()), **known)

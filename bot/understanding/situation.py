@@ -1,0 +1,185 @@
+"""The situation a message describes, read by trained readers: signs, urgency, role, incident, crisis.
+
+`SituationReaders.train()` learns every reader from the curated examples in data/ (the settings
+and thresholds are in data/readers.yml); `read()` returns one `SituationReading` per text. The
+acute reader has a deterministic safety net under it (bot.understanding.safety_net), whose false
+alarms are measured like the reader's.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from bot.knowledge.places import WEAK_HOME, read_places
+from bot.knowledge.signs import sign_groups
+from bot.understanding.encoder import SentenceEncoder
+from bot.understanding.language import language_of
+from bot.understanding.loading import DATA_DIR, load_data
+from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
+from bot.understanding.reading import INCIDENTS, ROLES, SituationReading
+from bot.understanding.safety_net import is_clearly_acute
+
+EXAMPLE_FILES = ("signs", "urgency", "roles", "incidents", "ordinary")
+
+
+@cache
+def settings() -> dict[str, Any]:
+    """Feature settings, regularisation and thresholds of every reader (data/readers.yml)."""
+    return load_data("readers")
+
+
+@cache
+def sign_labels() -> tuple[str, ...]:
+    """The sign-group ids the sign reader learns, in the order of bot/knowledge/data/signs.yml."""
+    return tuple(sign_groups())
+
+
+def load_examples() -> dict[str, list]:
+    """The curated training examples of every reader, keyed by file name (ordinary: plain sentences)."""
+    return {name: load_data(name)["sentences" if name == "ordinary" else "examples"] for name in EXAMPLE_FILES}
+
+
+def data_files() -> list[Path]:
+    """Every file training depends on, for fingerprints and make."""
+    return [DATA_DIR / f"{name}.yml" for name in (*EXAMPLE_FILES, "readers")]
+
+
+@dataclass
+class TrainingSet:
+    """The texts one reader learns from, with their labels."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list = field(default_factory=list)
+
+    def add(self, text: str, label) -> None:
+        self.texts.append(text)
+        self.labels.append(label)
+
+
+def training_sets(examples: dict[str, list], everyday: Sequence[str] = ()) -> dict[str, TrainingSet]:
+    """What each reader learns from: its own file, plus the other files' examples where its answer
+    is certain, so that every reader also sees the kinds of message it is not about.
+
+    - `everyday`: messages with nothing to read (greetings, thanks, questions about the service,
+      Rasa's NLU examples of those intents): no sign, not acute, no incident, no crisis, role unknown.
+    - ordinary sentences (data/ordinary.yml): no sign, not acute, no incident, no crisis.
+    - sign examples describe what a person does over time: not acute (unless the safety net says
+      so); without a serious sign, no hate crime; without a sign of loneliness or mental health,
+      no crisis.
+    """
+    sets = {name: TrainingSet() for name in ("signs", "acute", "crisis", "incident", "role")}
+    for example in examples["signs"]:
+        sets["signs"].add(example["text"], example["signs"])
+        if not is_clearly_acute(example["text"]):
+            sets["acute"].add(example["text"], [])
+        if not _serious().intersection(example["signs"]):
+            sets["incident"].add(example["text"], "none")
+        if "wellbeing" not in example["signs"]:
+            sets["crisis"].add(example["text"], [])
+    for example in examples["urgency"]:
+        sets["acute"].add(example["text"], ["acute"] if example["acute"] else [])
+    for example in examples["incidents"]:
+        sets["crisis"].add(example["text"], ["crisis"] if example["crisis"] else [])
+        sets["incident"].add(example["text"], example["incident"])
+    for example in examples["roles"]:
+        sets["role"].add(example["text"], example["role"])
+    nothing_to_read = (("signs", []), ("acute", []), ("crisis", []), ("incident", "none"))
+    for text in examples["ordinary"]:
+        for name, label in nothing_to_read:
+            sets[name].add(text, label)
+    for text in everyday:
+        for name, label in (*nothing_to_read, ("role", "unknown")):
+            sets[name].add(text, label)
+    return sets
+
+
+class SituationReaders:
+    """Every situation reader over one feature space."""
+
+    def __init__(self, features: FeatureSpace, signs: MultiLabelReader, flags: MultiLabelReader,
+                 role: ChoiceReader, incident: ChoiceReader, acute: MultiLabelReader) -> None:
+        self.features = features
+        self.signs = signs
+        self.flags = flags
+        self.role = role
+        self.incident = incident
+        self.acute = acute
+
+    @classmethod
+    def train(cls, encoder: SentenceEncoder, everyday: Sequence[str] = (),
+              examples: dict[str, list] | None = None) -> "SituationReaders":
+        """Learn every reader from the curated examples (data/ unless given) and everyday messages."""
+        sets = training_sets(examples or load_examples(), everyday)
+        config = settings()
+        texts = list(dict.fromkeys(text for training_set in sets.values() for text in training_set.texts))
+        features = FeatureSpace(encoder, FeatureSettings(**config["features"])).fit(texts)
+        every_row = features.transform(texts, keep=True)
+        row_of = {text: row for row, text in enumerate(texts)}
+
+        def fit(reader, name: str):
+            training_set = sets[name]
+            return reader.fit(every_row.rows([row_of[text] for text in training_set.texts]), training_set.labels)
+
+        def model(name: str) -> tuple[float, float]:
+            return config[name]["regularisation"], config[name]["embedding_weight"]
+
+        signs = fit(MultiLabelReader(sign_labels(), _thresholds(config["signs"], sign_labels()), *model("signs")), "signs")
+        acute = fit(MultiLabelReader(("acute",), {}, *model("acute")), "acute")
+        flags = fit(MultiLabelReader(("crisis",), {"crisis": config["crisis"]["threshold"]}, *model("crisis")), "crisis")
+        incident = fit(ChoiceReader(INCIDENTS, "none", config["incident"]["min_probability"], *model("incident")), "incident")
+        role = fit(ChoiceReader(ROLES, "unknown", config["role"]["min_probability"], *model("role")), "role")
+        return cls(features, signs, flags, role, incident, acute)
+
+    def read(self, texts: Sequence[str]) -> list[SituationReading]:
+        """One reading per text."""
+        if not texts:
+            return []
+        matrix = self.features.transform(texts)
+        sign_scores = self.signs.scores(matrix)
+        serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
+        rows = zip(
+            texts,
+            self.signs.read(matrix),
+            self.acute.scores(matrix)["acute"],
+            serious_probability,
+            self.role.read(matrix),
+            self.incident.read(matrix),
+            self.flags.read(matrix),
+        )
+        readings = []
+        for text, signs, acute_probability, serious, role, incident, crisis in rows:
+            danger = bool(crisis) or incident != "none" or serious >= settings()["acute"]["danger_sign_probability"]
+            readings.append(SituationReading(
+                signs=tuple(signs),
+                acute=_is_acute(acute_probability, danger) or is_clearly_acute(text),
+                role=role,
+                incident=incident,
+                crisis=bool(crisis),
+                language=language_of(text),
+                gives_place=any(place.home >= WEAK_HOME for place in read_places(text)),
+            ))
+        return readings
+
+
+@cache
+def _serious() -> frozenset[str]:
+    return frozenset(group.id for group in sign_groups().values() if group.severity == "serious")
+
+
+def _is_acute(probability: float, danger: bool) -> bool:
+    """Danger now: very probable on its own, or probable where the other readers see a danger too.
+
+    Time words ('nu', 'i aften', 'på vej') are everyday words; a message is only read as acute on
+    a middling probability when it also describes violence, weapons, a crisis or a hate crime
+    (a serious sign at least `danger_sign_probability` probable: lower than its threshold as a sign).
+    """
+    config = settings()["acute"]
+    return probability >= config["threshold_alone"] or (danger and probability >= config["threshold_with_danger"])
+
+
+def _thresholds(config: dict, labels: Sequence[str]) -> dict[str, float]:
+    per_label = config.get("thresholds") or {}
+    return {label: per_label.get(label, config["threshold"]) for label in labels}
