@@ -11,6 +11,7 @@ from actions import messages
 from actions.messages import hotline_closed_now, known_place, say
 from actions.recommend import situation_from
 from bot.knowledge.routing import recommend_route
+from actions.recommend import told_signs
 from bot.knowledge.signs import SignFindings, findings_from_ids
 from bot.privacy.anonymizer import anonymize
 from bot.privacy.pseudonyms import conversation_pseudonym, message_idempotency_key
@@ -21,7 +22,9 @@ from bot.store.settings import settings, spool_dir
 from bot.store.spool import Spool
 
 # User messages whose words may help staff: what the user told about the worry.
-DESCRIBING_INTENTS = frozenset({"express_worry", "describe_sign", "acute_danger", "worry_about_self", "request_human"})
+DESCRIBING_INTENTS = frozenset(
+    {"express_worry", "acute_danger", "worry_about_self", "report_incident", "mental_health_crisis", "request_human"}
+)
 SUMMARY_MESSAGES = 5
 SUMMARY_MESSAGE_CHARS = 400
 
@@ -65,7 +68,7 @@ def _message_id(tracker: Tracker) -> str:
 def handoff_record(tracker: Tracker) -> HandoffRecord:
     """Everything staff see about a case, from the slots; free text only through the anonymiser."""
     place = known_place(tracker)
-    findings = findings_from_ids(tracker.get_slot("signs") or [])
+    findings = findings_from_ids(told_signs(tracker))
     return HandoffRecord(
         code=new_case_code(),
         idempotency_key=message_idempotency_key(tracker.sender_id, _message_id(tracker)),

@@ -1,4 +1,4 @@
-"""Direct help: acute danger, contact details and the English reply."""
+"""Direct help: acute danger, hate crimes, mental-health crises, contact details, English."""
 
 from typing import Any
 
@@ -6,11 +6,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import known_place, say, say_hotline_closed_if_needed
+from actions.messages import known_place, latest_situation, say, say_hotline_closed_if_needed
+from actions.recommend import dispatch_routes
+from bot.knowledge.routing import Situation, recommend_route
 
 
 class ActionAcuteDanger(Action):
-    """The emergency number first, immediately; then the hotline for afterwards."""
+    """The emergency number first, immediately (in English to an English message); then where to
+    turn afterwards: Livslinien when a life is at risk from a crisis, else the hotline."""
 
     def name(self) -> str:
         return "action_acute_danger"
@@ -18,9 +21,47 @@ class ActionAcuteDanger(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        say(dispatcher, "utter_acute_danger")
-        say(dispatcher, "utter_acute_after")
+        situation = latest_situation(tracker)
+        if situation.language == "en":
+            say(dispatcher, "utter_acute_danger_en")
+            say(dispatcher, "utter_acute_after_en")
+        else:
+            say(dispatcher, "utter_acute_danger")
+            say(dispatcher, "utter_route_livslinien" if situation.crisis else "utter_acute_after")
         return [SlotSet("acute", True)]
+
+
+class ActionIncidentHelp(Action):
+    """A hate crime witnessed or suffered: the police, and victim support for a victim."""
+
+    def name(self) -> str:
+        return "action_incident_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        incident = latest_situation(tracker).incident
+        victim = incident == "victim"
+        say(dispatcher, "utter_incident_support")
+        routes = recommend_route(Situation(acute=bool(tracker.get_slot("acute")), crime=True, victim=victim))
+        dispatch_routes(dispatcher, routes, known_place(tracker))
+        say(dispatcher, "utter_route_outro")
+        return [SlotSet("incident", incident if incident != "none" else "witness")]
+
+
+class ActionCrisisHelp(Action):
+    """A mental-health crisis: Livslinien, the doctor, the emergency number if a life is in danger. Never exit help."""
+
+    def name(self) -> str:
+        return "action_crisis_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        say(dispatcher, "utter_crisis_support")
+        say(dispatcher, "utter_route_livslinien")
+        say(dispatcher, "utter_route_outro")
+        return []
 
 
 class ActionGiveContacts(Action):

@@ -12,13 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.contacts import contact_variables, route
 from bot.knowledge.places import PlaceMatch, lookup_place
+from bot.understanding.reading import SituationReading
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
 
 # Intents that are never an answer to a question in the guided conversation.
 NOT_AN_ANSWER = frozenset(
     {"faq", "acute_danger", "request_human", "ask_contact", "bot_challenge", "english",
-     "out_of_scope", "worry_about_self", "goodbye", "thank"}
+     "out_of_scope", "worry_about_self", "mental_health_crisis", "goodbye", "thank"}
 )
 
 
@@ -75,6 +76,11 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+def latest_situation(tracker: Tracker) -> SituationReading:
+    """What the NLU's situation readers made of the latest message (empty for a button's payload)."""
+    return SituationReading.from_dict(tracker.latest_message.get("situation"))
 
 
 def known_place(tracker: Tracker) -> PlaceMatch | None:

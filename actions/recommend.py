@@ -23,14 +23,23 @@ def _young_in_school(tracker: Tracker, role: Role) -> bool:
     return in_school if in_school is not None else role is Role.SCHOOL_STAFF
 
 
+def told_signs(tracker: Tracker) -> list[str]:
+    """Every sign group the user has told of: the answer, and what was noted before the question."""
+    return list(dict.fromkeys((tracker.get_slot("signs") or []) + (tracker.get_slot("noted_signs") or [])))
+
+
 def situation_from(tracker: Tracker) -> Situation:
     """The routing inputs, read from the conversation's slots."""
     role = _role(tracker)
-    findings = findings_from_ids(tracker.get_slot("signs") or [])
+    findings = findings_from_ids(told_signs(tracker))
+    incident = tracker.get_slot("incident")
     return Situation(
         role=role,
         acute=bool(tracker.get_slot("acute")),
         serious_signs=bool(findings.serious),
+        signs_of_concern=bool(findings.serious or findings.combination),
+        crime=findings.describe_a_crime or incident in ("witness", "victim"),
+        victim=incident == "victim",
         kommune_known=known_place(tracker) is not None,
         young_in_school=_young_in_school(tracker, role),
     )
@@ -65,6 +74,11 @@ def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings
         say(dispatcher, "utter_assessment_combination", sign_labels=", ".join(labels(findings.combination)))
     else:
         say(dispatcher, "utter_assessment_unclear")
+    say_not_a_sign(dispatcher, findings)
+
+
+def say_not_a_sign(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:
+    """Faith, opinions, provocation or sadness: say kindly that they are not signs in themselves."""
     if findings.not_a_sign:
         say(dispatcher, "utter_not_a_sign", not_sign_labels=" og ".join(labels(findings.not_a_sign)))
     if "wellbeing" in findings.not_a_sign:
@@ -85,7 +99,7 @@ class ActionRecommendRoute(Action):
         if for_self:
             say(dispatcher, "utter_self_support")
         else:
-            dispatch_assessment(dispatcher, findings_from_ids(tracker.get_slot("signs") or []))
+            dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)))
         dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=for_self)
         say(dispatcher, "utter_route_outro")
         return []

@@ -1,11 +1,17 @@
 """Extraction and validation for the guided worry conversation (worry_form).
 
-Every slot uses a custom mapping so one place decides what counts as an answer: buttons,
-free text, 'spring over', and facts mentioned before they were asked for. A message that is
-not an answer (an FAQ, acute danger, a request for a human, ...) extracts nothing, so the form
-steps aside and the rules for that message run.
+Every slot uses a custom mapping so one place decides what counts as an answer: buttons, free
+text as the NLU's situation readers read it (bot/understanding), places, 'spring over', and facts
+mentioned before they were asked for. A message that is not an answer (an FAQ, acute danger, a
+request for a human, ...) extracts nothing, so the form steps aside and the rules for that
+message run.
+
+The kommune is where the person of concern lives: taken from the answer to the question, or from
+a message that says where they live. A place mentioned later for another reason ("a
+demonstration in Odense") does not replace it; a new "we live in ..." or a correction does.
 """
 
+from enum import Enum
 from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
@@ -13,58 +19,73 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.messages import NOT_AN_ANSWER, button_payloads, latest_intent, latest_text, say
-from bot.knowledge.answers import (
-    ROLES,
-    UNKNOWN,
-    age_bands,
-    is_skip,
-    mentioned_age_band,
-    mentioned_role,
-    parse_age_band,
-    parse_role,
+from actions.messages import (
+    NOT_AN_ANSWER,
+    button_payloads,
+    latest_intent,
+    latest_situation,
+    latest_text,
+    render,
+    say,
 )
-from bot.knowledge.places import find_place_in_text, kommune_names, lookup_place
-from bot.knowledge.signs import classify_signs
+from actions.recommend import say_not_a_sign
+from bot.knowledge.answers import UNKNOWN, age_bands, is_skip, mentioned_age_band, parse_age_band, sign_button_groups
+from bot.knowledge.places import WEAK_HOME, kommune_names, lookup_place, read_places, residence
+from bot.knowledge.routing import Role
+from bot.knowledge.signs import findings_from_ids
 
-# Parsers that recognise a plain answer to the question being asked, whatever the intent.
-_PLAIN_ANSWERS = {
-    "kommune": lambda text: lookup_place(text) is not None,
-    "age_band": lambda text: parse_age_band(text) is not None,
-    "signs": lambda text: not classify_signs(text).is_empty,
-}
+ROLES = frozenset(role.value for role in Role if role is not Role.UNKNOWN)
 
 
 def _asked_for(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
 
 
-def _is_answer(tracker: Tracker) -> bool:
-    """Whether the message answers the conversation, rather than being a question or a request.
+def _signs_in(tracker: Tracker) -> tuple[str, ...]:
+    """The sign groups of the latest message: a sign button's, or what the sign reader read."""
+    return sign_button_groups(latest_text(tracker)) or latest_situation(tracker).signs
 
-    A click on one of the question's own buttons always is, whatever the classifier made of its
-    text. Otherwise acute danger never is, and a skip or a plain answer to the question asked (a
-    place, an age, recognisable signs) always is.
-    """
+
+# Parsers that recognise a plain answer to the question being asked, whatever the intent.
+_PLAIN_ANSWERS: dict[str, Callable[[Tracker], bool]] = {
+    "kommune": lambda tracker: bool(read_places(latest_text(tracker))),
+    "age_band": lambda tracker: parse_age_band(latest_text(tracker)) is not None,
+    "signs": lambda tracker: bool(_signs_in(tracker)),
+}
+# Messages that are not answers but still tell facts the readers are sure of (a place where the
+# person lives, an age, signs): an emergency or a hate crime told in the middle of the questions.
+_TELLS_FACTS = frozenset({"acute_danger", "report_incident"})
+
+
+class Use(Enum):
+    """What a message may fill in the guided conversation."""
+
+    NOTHING = "nothing"  # a question or a request: the form steps aside
+    FACTS = "facts"  # only what the readers read for sure; the question asked stays open
+    ANSWER = "answer"  # also the answer to the question asked, as typed
+
+
+def _use_of(tracker: Tracker) -> Use:
+    """A click on one of the question's own buttons is an answer, whatever the classifier made of
+    its text; so is a skip, or a plain answer to the question asked (a place, an age, signs)."""
     text = latest_text(tracker)
     requested = tracker.get_slot("requested_slot")
     if requested and text in button_payloads(f"utter_ask_{requested}"):
-        return True
+        return Use.ANSWER
     intent = latest_intent(tracker)
-    if intent == "acute_danger":
-        return False
+    if intent in _TELLS_FACTS:
+        return Use.FACTS
     if intent not in NOT_AN_ANSWER:
-        return True
+        return Use.ANSWER
     if requested and is_skip(text):
-        return True
+        return Use.ANSWER
     plain_answer = _PLAIN_ANSWERS.get(requested)
-    return bool(plain_answer and plain_answer(text))
+    return Use.ANSWER if plain_answer and plain_answer(tracker) else Use.NOTHING
 
 
 def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
     """Explain what we need, unless the message told us something else useful (then just ask again)."""
-    text = latest_text(tracker)
-    if classify_signs(text).is_empty and find_place_in_text(text) is None:
+    if not _signs_in(tracker) and not read_places(latest_text(tracker)):
         say(dispatcher, response)
 
 
@@ -90,6 +111,37 @@ def _validated(
     return {slot: None}
 
 
+def _noted(tracker: Tracker) -> list[str]:
+    return [str(sign) for sign in tracker.get_slot("noted_signs") or []]
+
+
+def _signs_so_far(tracker: Tracker) -> list[str]:
+    """What the conversation has noted so far: the signs slot, and signs told before the question."""
+    return [str(sign) for sign in tracker.get_slot("signs") or []] + _noted(tracker)
+
+
+def _official_kommune(text: str) -> str | None:
+    match = lookup_place(text)
+    return match.kommune if match else None
+
+
+def _kommune_from(tracker: Tracker, use: Use) -> str | None:
+    """The kommune this message gives for where the person lives, if it gives one."""
+    mentions = [mention for mention in read_places(latest_text(tracker)) if mention.kommune]
+    current = tracker.get_slot("kommune")
+    if use is Use.ANSWER and _asked_for(tracker, "kommune"):
+        chosen = residence(mentions) or (mentions[0] if mentions else None)
+    elif current in (None, UNKNOWN):
+        # Not asked: only where the person lives, not where the writer lives ("jeg bor selv i ...").
+        chosen = residence([m for m in mentions if m.home >= WEAK_HOME])
+    else:
+        # Known already: only a new statement of where they live, or a correction, changes it.
+        homes = [m for m in mentions if m.home >= WEAK_HOME]
+        corrected = [m for m in mentions if m.correction and m.kommune != current]
+        chosen = residence(homes) or (corrected[-1] if corrected else None)
+    return chosen.kommune if chosen else None
+
+
 class ValidateWorryForm(FormValidationAction):
     """Fills role, kommune, age band and signs from whatever the user says."""
 
@@ -104,65 +156,63 @@ class ValidateWorryForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         # A person worried about themself is not asked about "the person of concern".
-        return ["role"] if tracker.get_slot("role") == "self" else domain_slots
+        return ["role"] if tracker.get_slot("role") == Role.SELF.value else domain_slots
 
     # -- extraction -------------------------------------------------------------------------
 
     async def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if not _is_answer(tracker):
+        use = _use_of(tracker)
+        if use is Use.NOTHING:
             return {}
         entity = next(tracker.get_latest_entity_values("role"), None)
-        if entity:
-            return {"role": entity}
-        if _asked_for(tracker, "role"):
+        read = latest_situation(tracker).role
+        if entity or read != UNKNOWN:
+            return {"role": entity or read}
+        if use is Use.ANSWER and _asked_for(tracker, "role"):
             return {"role": latest_text(tracker)}
-        role = mentioned_role(latest_text(tracker))
-        return {"role": role} if role else {}
+        return {}
 
     async def extract_kommune(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if not _is_answer(tracker):
+        use = _use_of(tracker)
+        if use is Use.NOTHING:
             return {}
-        entity = next(tracker.get_latest_entity_values("kommune"), None)
-        match = (lookup_place(entity) if entity else None) or find_place_in_text(latest_text(tracker))
-        if match:
-            return {"kommune": match.kommune}
-        if _asked_for(tracker, "kommune"):
-            return {"kommune": entity or latest_text(tracker)}
+        kommune = _kommune_from(tracker, use)
+        if kommune:
+            return {"kommune": kommune}
+        unclear = any(mention.kommune is None for mention in read_places(latest_text(tracker)))
+        if use is Use.ANSWER and _asked_for(tracker, "kommune") and not unclear:
+            return {"kommune": latest_text(tracker)}
         return {}
 
     async def extract_age_band(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if not _is_answer(tracker):
+        use = _use_of(tracker)
+        if use is Use.NOTHING:
             return {}
         text = latest_text(tracker)
-        if _asked_for(tracker, "age_band"):
+        if use is Use.ANSWER and _asked_for(tracker, "age_band"):
             return {"age_band": text}
-        band = parse_age_band(text) if latest_intent(tracker) == "inform_age" else mentioned_age_band(text)
+        band = mentioned_age_band(text)
         return {"age_band": band} if band else {}
 
     async def extract_signs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if not _is_answer(tracker):
+        use = _use_of(tracker)
+        if use is Use.NOTHING:
             return {}
-        known = list(tracker.get_slot("signs") or [])
-        findings = classify_signs(latest_text(tracker))
-        if not findings.is_empty:
-            return {"signs": list(dict.fromkeys(known + list(findings.all_ids)))}
-        if _asked_for(tracker, "signs"):
+        found = list(_signs_in(tracker))
+        if found or (use is Use.ANSWER and _asked_for(tracker, "signs")):
             # An answer we cannot place in a sign group still counts: the advice covers it.
-            return {"signs": known}
+            return {"signs": list(dict.fromkeys(_signs_so_far(tracker) + found))}
         return {}
 
     # -- validation ---------------------------------------------------------------------------
 
     def validate_role(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        return _validated("role", value, set(ROLES), parse_role, "utter_role_not_understood", dispatcher, tracker)
+        return _validated("role", value, ROLES, lambda text: None, "utter_role_not_understood", dispatcher, tracker)
 
     def validate_kommune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        def official_name(text: str) -> str | None:
-            match = lookup_place(text)
-            return match.kommune if match else None
-
         return _validated(
-            "kommune", value, set(kommune_names()), official_name, "utter_kommune_not_understood", dispatcher, tracker
+            "kommune", value, set(kommune_names()), _official_kommune, "utter_kommune_not_understood",
+            dispatcher, tracker,
         )
 
     def validate_age_band(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
@@ -170,15 +220,30 @@ class ValidateWorryForm(FormValidationAction):
         return _validated("age_band", value, bands, parse_age_band, "utter_age_not_understood", dispatcher, tracker)
 
     def validate_signs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        return {"signs": list(value or [])}
+        """Signs told before the question count as its answer only when they give reason for concern:
+        faith, opinions or sadness alone are noted, and the question is still asked."""
+        # A hate crime told along with the signs adds the police to the recommendation.
+        incident = latest_situation(tracker).incident
+        crime = {"incident": incident} if incident != "none" else {}
+        told = [str(sign) for sign in value or []]
+        if _asked_for(tracker, "signs") or findings_from_ids(told).of_concern:
+            return {"signs": told, "noted_signs": [], **crime}
+        # Said at once, so that "is it a sign that she prays?" is answered before the next question.
+        say_not_a_sign(dispatcher, findings_from_ids([s for s in told if s not in _noted(tracker)]))
+        return {"signs": None, "noted_signs": told, **crime}
 
 
+def _acknowledged(tracker: Tracker) -> bool:
+    """Whether the assistant has already said why it asks, in this conversation."""
+    acknowledgement = render("utter_acknowledge_worry")["text"]
+    return any(event.get("event") == "bot" and event.get("text") == acknowledgement for event in tracker.events)
 
 
 class _AsksForSlot:
     """Asks the guided question for one slot; the question lives in responses.yml.
 
-    A mixin rather than an Action subclass, so that rasa-sdk registers only the concrete actions.
+    Before the first question of a conversation it says why it asks. A mixin rather than an
+    Action subclass, so that rasa-sdk registers only the concrete actions.
     """
 
     slot: str
@@ -186,8 +251,13 @@ class _AsksForSlot:
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+    def question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         say(dispatcher, f"utter_ask_{self.slot}")
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        if not _acknowledged(tracker):
+            say(dispatcher, "utter_acknowledge_worry")
+        self.question(dispatcher, tracker)
         return []
 
 
@@ -197,6 +267,14 @@ class ActionAskRole(_AsksForSlot, Action):
 
 class ActionAskKommune(_AsksForSlot, Action):
     slot = "kommune"
+
+    def question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """A name several places share gets a question about which one; else the usual question."""
+        unclear = next((m for m in read_places(latest_text(tracker)) if m.kommune is None), None)
+        if unclear is not None:
+            say(dispatcher, "utter_ask_kommune_unclear", place=unclear.text)
+        else:
+            super().question(dispatcher, tracker)
 
 
 class ActionAskAgeBand(_AsksForSlot, Action):

@@ -1,4 +1,6 @@
-"""Understands free-text answers to the guided questions: role, age band, 'skip'.
+"""Understands answers to the guided questions that are facts rather than judgements: the age band,
+'skip', and the sign buttons. (Who writes and what they noticed are read by the trained readers
+in bot/understanding.)
 
 The words live in data/form_vocab.yml. Each parser returns None when it cannot tell, so the
 conversation can ask again kindly instead of guessing.
@@ -11,7 +13,6 @@ from functools import cache
 from bot.knowledge.loading import load_data
 from bot.knowledge.text import fold, fold_key, word_start_pattern
 
-ROLES = ("parent", "relative", "school_staff", "professional", "self")
 UNKNOWN = "unknown"
 _NUMBER = re.compile(r"(?<!\d)(under\s+)?(\d{1,3})(?!\d)")
 
@@ -33,11 +34,6 @@ def _vocab() -> dict:
 
 
 @cache
-def _role_patterns() -> dict[str, re.Pattern]:
-    return {role: word_start_pattern(words) for role, words in _vocab()["roles"].items()}
-
-
-@cache
 def age_bands() -> tuple[AgeBand, ...]:
     """The age bands, youngest first."""
     return tuple(
@@ -56,29 +52,9 @@ def is_skip(text: str) -> bool:
     return fold_key(text) in _skip_keys()
 
 
-def parse_role(text: str) -> str | None:
-    """The user's role from a free-text answer; 'self' wins, then the first role named."""
-    folded = fold(text)
-    found = [role for role, pattern in _role_patterns().items() if pattern.search(folded)]
-    if "self" in found:
-        return "self"
-    return found[0] if found else None
-
-
-@cache
-def _role_mentions() -> dict[str, re.Pattern]:
-    return {role: word_start_pattern(words) for role, words in _vocab()["role_mentions"].items()}
-
-
-def mentioned_role(text: str) -> str | None:
-    """The user's role when a message states it in passing ('min søn', 'jeg er lærer'), else None."""
-    folded = fold(text)
-    described = re.search(fold(_vocab()["self_description"]), folded)
-    if described:
-        role = parse_role(described.group(1))
-        if role and role != "self":
-            return role
-    return next((role for role, pattern in _role_mentions().items() if pattern.search(folded)), None)
+def sign_button_groups(text: str) -> tuple[str, ...] | None:
+    """The sign groups of one of the guided question's buttons, or None for any other text."""
+    return next((tuple(groups) for title, groups in _vocab()["sign_buttons"].items() if title == text.strip()), None)
 
 
 def _band_for_age(age: int) -> AgeBand | None:

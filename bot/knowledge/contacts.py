@@ -22,9 +22,14 @@ class OpeningHours:
     timezone: ZoneInfo
 
     def is_open(self, moment: datetime) -> bool:
-        """Whether the route answers at ``moment`` (an aware datetime)."""
+        """Whether the route answers at ``moment`` (an aware datetime); hours may run past midnight."""
         local = moment.astimezone(self.timezone)
-        return _WEEKDAYS[local.weekday()] in self.days and self.opens <= local.time() < self.closes
+        today, yesterday = _WEEKDAYS[local.weekday()], _WEEKDAYS[local.weekday() - 1]
+        if self.opens < self.closes:
+            return today in self.days and self.opens <= local.time() < self.closes
+        return (today in self.days and local.time() >= self.opens) or (
+            yesterday in self.days and local.time() < self.closes
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def contact_variables() -> dict[str, str]:
     """The numbers and hours that response templates may reference, e.g. ``{hotline_number}``."""
     hotline = route("hotline")
     center = route("center")
+    livslinien = route("livslinien")
     return {
         "emergency_number": route("emergency").number,
         "police_number": route("police").number,
@@ -100,4 +106,7 @@ def contact_variables() -> dict[str, str]:
         "hotline_hours_en": hotline.hours.text_en,
         "center_advice_number": center.number,
         "center_general_number": center.general_number,
+        "victim_support_number": route("victim_support").number,
+        "livslinien_number": livslinien.number,
+        "livslinien_hours": livslinien.hours.text_da,
     }

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot.knowledge.loading import load_data
-from bot.knowledge.text import fold_key
+from bot.knowledge.text import fold, fold_key, word_start_pattern
 
 # Words that surround a place name without being part of it ("Aarhus Kommune", "kommunen").
 _NOISE_WORDS = {"kommune", "kommunen", "kommuner", "kommunes", "by", "byen"}
 _MAX_NGRAM = 4
 _WORD = re.compile(r"\w+")
-_PLACE_CUES = {"i", "fra", "ved", "omkring", "naer", "paa", "kommune", "kommunen", "byen"}
 _FUZZY_CUTOFF = 0.86
 _FUZZY_MIN_LENGTH = 5
 
@@ -114,23 +113,135 @@ def lookup_place(name: str) -> PlaceMatch | None:
     return _match(entry) if entry else None
 
 
-def find_place_in_text(text: str) -> PlaceMatch | None:
-    """The first known place named in a free-text message, longest name first.
+# How firmly a mention is said to be where the person lives (PlaceMention.home).
+NOT_HOME, WRITERS_HOME, WEAK_HOME, HOME = 0, 1, 2, 3
 
-    Many town names are also ordinary words ('Ringe', 'Give', 'Vejen'), so a match counts only
-    when the message is nothing but the name, the name is capitalised, or a word such as 'i' or
-    'fra' stands before it.
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place named in a message, and how it is meant."""
+
+    start: int
+    end: int
+    text: str
+    kommune: str | None  # None for a name that several places share, unless a city is named with it
+    home: int  # NOT_HOME .. HOME: said as where someone lives; HOME also when the message is the name
+    correction: bool  # the message corrects an earlier answer ("vi bor faktisk i ...")
+
+
+@cache
+def _shared_keys() -> frozenset[str]:
+    return frozenset(fold_key(name) for name in load_data("places")["shared_names"])
+
+
+@cache
+def _common_word_keys() -> frozenset[str]:
+    return frozenset(fold_key(name) for name in load_data("places")["common_words"])
+
+
+@dataclass(frozen=True)
+class _Cues:
+    before: frozenset[str]
+    strong: re.Pattern
+    weak: re.Pattern
+    writer_only: re.Pattern
+    window: int
+    correction: re.Pattern
+
+
+@cache
+def _cues() -> _Cues:
+    raw = load_data("place_cues")
+    home = raw["home"]
+    return _Cues(
+        frozenset(fold_key(word) for word in raw["before_a_place"]),
+        word_start_pattern(home["strong"]),
+        word_start_pattern(home["weak"]),
+        word_start_pattern(home["writer_only"]),
+        raw["home_window_words"],
+        word_start_pattern(raw["correction"]),
+    )
+
+
+def _cued(tokens: list[str], start: int) -> bool:
+    """Whether a word such as 'i' or 'fra' (or two, 'naerheden af') stands right before the name."""
+    return any(start >= n and " ".join(tokens[start - n : start]) in _cues().before for n in (1, 2))
+
+
+def _home(folded_text: str, words: list[re.Match], start: int) -> int:
+    """How firmly the words before the name, in the same sentence, say someone lives there."""
+    cues = _cues()
+    preceding = folded_text[words[max(0, start - cues.window)].start() : words[start].start()]
+    sentence = re.split(r"[.!?\n]|\bmen\b", preceding)[-1]
+    if cues.writer_only.search(sentence):
+        return WRITERS_HOME
+    if cues.strong.search(sentence):
+        return HOME
+    return WEAK_HOME if cues.weak.search(sentence) else NOT_HOME
+
+
+def _fuzzy_entry(word: str, cued: bool, alone: bool) -> "_Entry | None":
+    """A misspelt place ('Esbjærg', 'Roskile'), only where a place is expected and the word is a name."""
+    if not (alone or (cued and word[:1].isupper())):
+        return None
+    match = lookup_place(word)
+    return _Entry(match.kommune, match.matched_name, match.kind) if match else None
+
+
+def read_places(text: str) -> list[PlaceMention]:
+    """Every known place named in a message, longest name first, with how it is meant.
+
+    Names that are also ordinary words (Give, Vejen ...) count only after a word such as 'i' or
+    'fra', or when the message is nothing but the name; a misspelt name counts there too. A name
+    several places share takes the kommune of a place named right after it ("Indre By i
+    Aarhus"), or none.
     """
-    original = _WORD.findall(text)
-    tokens = [fold_key(word) for word in original]
+    words = list(_WORD.finditer(text))
+    tokens = [fold_key(word.group()) for word in words]
+    folded = fold(text)
     whole_message = _strip_noise(" ".join(tokens))
-    for start in range(len(tokens)):
-        for length in range(min(_MAX_NGRAM, len(tokens) - start), 0, -1):
-            phrase = " ".join(tokens[start : start + length])
-            entry = _entry_for(phrase)
-            if entry is None:
-                continue
-            cued = start > 0 and tokens[start - 1] in _PLACE_CUES
-            if phrase == whole_message or original[start][0].isupper() or cued:
-                return _match(entry)
-    return None
+    found: list[tuple[int, int, _Entry | None]] = []
+    start = 0
+    while start < len(tokens):
+        length = _place_at(tokens, words, start, whole_message, found)
+        start += max(length, 1)
+    correction = bool(_cues().correction.search(folded))
+    mentions = []
+    for index, (first, after, entry) in enumerate(found):
+        if entry is None:
+            entry = next((e for s, _, e in found[index + 1 :] if e is not None and s - after <= 2), None)
+        alone = " ".join(tokens[first:after]) == whole_message
+        mentions.append(PlaceMention(
+            words[first].start(), words[after - 1].end(), text[words[first].start() : words[after - 1].end()],
+            entry.kommune if entry else None, HOME if alone else _home(folded, words, first), correction,
+        ))
+    return mentions
+
+
+def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_message: str,
+              found: list[tuple[int, int, "_Entry | None"]]) -> int:
+    """Add the place that starts at token `start` to `found`; its length in tokens, or 0."""
+    cued = _cued(tokens, start)
+    for length in range(min(_MAX_NGRAM, len(tokens) - start), 0, -1):
+        phrase = " ".join(tokens[start : start + length])
+        alone = phrase == whole_message
+        entry = _entry_for(phrase)
+        shared = phrase in _shared_keys()
+        if entry is None and not shared:
+            continue
+        if phrase in _common_word_keys() and not (alone or cued):
+            continue
+        found.append((start, start + length, None if shared else entry))
+        return length
+    word = words[start].group()
+    entry = _fuzzy_entry(word, cued, tokens[start] == whole_message) if len(word) >= _FUZZY_MIN_LENGTH else None
+    if entry is not None and tokens[start] not in _common_word_keys():
+        found.append((start, start + 1, entry))
+        return 1
+    return 0
+
+
+def residence(mentions: list[PlaceMention]) -> PlaceMention | None:
+    """The mention that says most firmly where the person lives (the later one on a tie), or None."""
+    homes = [mention for mention in mentions if mention.home > NOT_HOME]
+    return max(reversed(homes), key=lambda mention: mention.home) if homes else None

@@ -5,11 +5,16 @@ data/contacts.yml; the numbers and hours are looked up there when the answer is 
 
 Principles, from DOMAIN.md:
 - Acute danger: the emergency number first, always, before anything else.
+- A crime that has happened or is about to (violence, threats, weapons, vandalism, a hate crime
+  witnessed or suffered): the police, right after the emergency number when that is needed;
+  a victim also victim support.
 - The person worried about themself gets exit help, never a police-first answer unless acute.
 - Serious signs give reason to act: the local infohus (through the kommune or the police),
   with SSP and the school first when the concern is a pupil, and underretning for a child.
 - Signs that only count in combination, or an unclear picture: advice from the hotline first,
-  anonymously if the user wants.
+  anonymously if the user wants; SSP too for a pupil.
+- Faith, opinions, provocation or loneliness alone are not signs: the hotline for a talk, and
+  nothing that treats the person as a case (no infohus, SSP or underretning).
 """
 
 from dataclasses import dataclass
@@ -19,10 +24,16 @@ from enum import Enum
 class Role(str, Enum):
     PARENT = "parent"
     RELATIVE = "relative"
+    FRIEND = "friend"
     SCHOOL_STAFF = "school_staff"
     PROFESSIONAL = "professional"
+    KOMMUNE = "kommune"
     SELF = "self"
     UNKNOWN = "unknown"
+
+
+# Roles that work with concerns professionally and can use the national centre's advice line.
+_ADVISED_PROFESSIONALLY = (Role.PROFESSIONAL, Role.KOMMUNE)
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,9 @@ class Situation:
     role: Role = Role.UNKNOWN
     acute: bool = False
     serious_signs: bool = False
+    signs_of_concern: bool = False  # any serious or combination sign (not faith, opinions ...)
+    crime: bool = False  # a crime has happened or is about to: a crime sign, or a hate crime
+    victim: bool = False  # the user or their family was targeted by a hate crime
     kommune_known: bool = False
     young_in_school: bool = False
 
@@ -40,11 +54,19 @@ def recommend_route(situation: Situation) -> list[str]:
     """Route ids in the order the user should use them; never empty."""
     routes = ["emergency"] if situation.acute else []
     if situation.role is Role.SELF:
-        routes += ["hotline", "exit_help"]
-    elif situation.serious_signs:
+        return routes + ["hotline", "exit_help"]
+    if situation.crime:
+        routes.append("police")
+    if situation.victim:
+        routes.append("victim_support")
+    if situation.serious_signs:
         routes += _serious_routes(situation)
+    elif situation.signs_of_concern:
+        routes += ["hotline"] + _school_routes(situation)
     else:
-        routes += _advice_routes(situation)
+        routes.append("hotline")
+    if situation.role in _ADVISED_PROFESSIONALLY:
+        routes.append("center")
     return routes
 
 
@@ -60,10 +82,3 @@ def _serious_routes(situation: Situation) -> list[str]:
     local = ["infohus", "hotline"] if situation.kommune_known else ["hotline", "infohus"]
     child = ["underretning"] if situation.young_in_school else []
     return _school_routes(situation) + local + child
-
-
-def _advice_routes(situation: Situation) -> list[str]:
-    routes = ["hotline"] + _school_routes(situation)
-    if situation.role is Role.PROFESSIONAL:
-        routes.append("center")
-    return routes

@@ -15,7 +15,10 @@ def fold(text: str) -> str:
 
 
 def word_start_pattern(patterns: list[str]) -> re.Pattern:
-    """One regex for a list of patterns, each folded and matched at the start of a word."""
+    """One regex for a list of patterns, each folded and matched at the start of a word.
+
+    Folding lower-cases the patterns too, so they must not use upper-case escapes (\\W, \\S, \\D).
+    """
     alternatives = "|".join(f"(?:{fold(pattern)})" for pattern in patterns)
     return re.compile(rf"(?<!\w)(?:{alternatives})")
 
