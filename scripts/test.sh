@@ -22,34 +22,51 @@ trap stop_services EXIT INT TERM
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# In CI (CI=true) any skipped test fails the run (tests/support/no_skips.py); elsewhere skips are listed.
+PYTEST_ARGS=(-q -rs -p tests.support.no_skips)
+
 step "Unit tests (knowledge, actions, anonymiser, store on SQLite and PostgreSQL, web app and staff desk)"
-.venv/bin/python -m pytest -q -rs -m "not conversation and not faults" tests
+.venv/bin/python -m pytest "${PYTEST_ARGS[@]}" -m "not conversation and not faults" tests
+
+step "Encoder and situation readers (in Rasa's environment)"
+.venv-rasa/bin/python -m pytest "${PYTEST_ARGS[@]}" -c tests/understanding/pytest.ini tests/understanding
 
 step "rasa data validate"
 .venv/bin/python scripts/validate_data.py
 
-step "NLU on the held-out file (gate: macro-F1 >= 0.90, every acute-danger message recognised)"
-.venv-rasa/bin/rasa test nlu --nlu tests/nlu_holdout.yml --model models/current.tar.gz \
+step "NLU on the blind file: intents, FAQ topics, the kommune entity, every acute-danger message"
+.venv-rasa/bin/rasa test nlu --nlu tests/understanding/heldout/nlu.yml --model models/current.tar.gz \
   --out results/nlu >results/logs/nlu_test.log 2>&1 || { tail -n 30 results/logs/nlu_test.log; exit 1; }
 .venv/bin/python scripts/nlu_gate.py results/nlu
 
-step "Test stories (any failed story fails)"
-.venv-rasa/bin/rasa test core --stories tests/stories --model models/current.tar.gz \
-  --endpoints endpoints.yml --out results/core --fail-on-prediction-errors \
+step "Test stories, end to end through the NLU (any failed story fails)"
+.venv-rasa/bin/rasa test core --e2e --stories tests/stories --model models/current.tar.gz \
+  --endpoints endpoints.yml --out results/core \
   >results/logs/core_test.log 2>&1 || { tail -n 40 results/logs/core_test.log; exit 1; }
 .venv/bin/python scripts/stories_gate.py results/core
 
-step "Conversations, browser and accessibility tests against the running product"
+step "Starting the product: actions, Rasa, the web app (and one for the benchmark)"
 prepare_store
 start_maintenance
 start_actions
 start_rasa
 start_web
+# The conversation benchmark opens every conversation from this machine: its web app does not
+# limit new conversations per address (the load benchmark's settings).
+BENCHMARK_WEB_PORT=$((WEB_PORT + 1))
+WEB_SETTINGS=benchmarks/data/web_settings_load.yml start_web "$BENCHMARK_WEB_PORT" web-benchmark
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 60 actions
 wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 rasa
 wait_for_url "http://127.0.0.1:$WEB_PORT/healthz" 60 web
+wait_for_url "http://127.0.0.1:$BENCHMARK_WEB_PORT/healthz" 60 web-benchmark
+
+step "Situation readers on the blind files, through the running Rasa server"
+.venv/bin/python scripts/understanding_gate.py --rasa "http://127.0.0.1:$RASA_PORT" --token "$RASA_AUTH_TOKEN"
+
+step "Conversation benchmark, conversation, browser and accessibility tests against the running product"
 RASA_URL="http://127.0.0.1:$RASA_PORT" WEB_URL="http://127.0.0.1:$WEB_PORT" \
-  .venv/bin/python -m pytest -q -rs -m conversation tests
+  BENCHMARK_WEB_URL="http://127.0.0.1:$BENCHMARK_WEB_PORT" \
+  .venv/bin/python -m pytest "${PYTEST_ARGS[@]}" -m conversation tests
 
 step "Fault tests on the production topology (own Redis and PostgreSQL, parts stopped and started)"
-.venv/bin/python -m pytest -q -rs -m faults tests
+.venv/bin/python -m pytest "${PYTEST_ARGS[@]}" -m faults tests

@@ -25,10 +25,14 @@ def make_tracker(
     requested_slot: str | None = None,
     active_loop: str | None = None,
     events: list[dict] | None = None,
+    situation: dict | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is `text` classified as `intent`."""
+    """A tracker whose latest message is `text` classified as `intent`, read as `situation`
+    (what bot/understanding's readers put in the parsed message; absent for a button's payload)."""
     all_slots = {"requested_slot": requested_slot, **(slots or {})}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    if situation is not None:
+        latest["situation"] = situation
     user_event = {"event": "user", "text": text, "parse_data": latest}
     return Tracker(
         sender_id="test-user",

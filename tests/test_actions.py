@@ -13,16 +13,18 @@ from actions.fallback import (
     ActionDefaultFallback,
     ActionHandleOutOfScope,
 )
-from actions.help import ActionAcuteDanger, ActionGiveContacts, ActionReplyInEnglish
+from actions.help import ActionAcuteDanger, ActionCrisisHelp, ActionGiveContacts, ActionIncidentHelp, ActionReplyInEnglish
 from actions.recommend import ActionRecommendRoute, ActionSupportSelf
 from actions.session import ActionSessionStart
-from actions.worry_form import ActionAskSigns, ValidateWorryForm
+from actions.worry_form import ActionAskKommune, ActionAskSigns, ValidateWorryForm
 from bot.knowledge.contacts import route
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 HOTLINE = route("hotline").number
 EMERGENCY = route("emergency").number
 POLICE = route("police").number
+LIVSLINIEN = route("livslinien").number
+VICTIM_SUPPORT = route("victim_support").number
 
 
 @pytest.fixture(autouse=True)
@@ -70,8 +72,20 @@ def test_parent_with_serious_signs_gets_the_infohus_of_their_police_district(dom
     assert "Det er altid dig, der bestemmer" in sent[-1]
 
 
+def test_a_crime_among_the_signs_puts_the_police_first(domain):
+    sent = recommend(domain, role="parent", kommune="Odense", age_band="13_17", signs=["vandalism", "symbols"])
+    assert POLICE in sent[2] and route("police").web in sent[2]
+
+
+def test_faith_with_a_pupil_gets_no_ssp_no_infohus_and_no_underretning(domain):
+    joined = "\n".join(recommend(domain, role="parent", kommune="Odense", age_band="13_17", signs=["religion", "politics"]))
+    assert "ikke i sig selv et tegn" in joined and HOTLINE in joined
+    assert not any(phrase in joined for phrase in ("Kontakt infohuset", "Kontakt det lokale infohus", "Kontakt SSP",
+                                                   "underretning"))
+
+
 def test_teacher_of_a_pupil_starts_with_school_leadership_and_ssp(domain):
-    sent = recommend(domain, role="school_staff", kommune="Odense", age_band="13_17", signs=["violence"])
+    sent = recommend(domain, role="school_staff", kommune="Odense", age_band="13_17", signs=["violent_messages"])
     route_texts = sent[2:]
     assert route_texts[0].startswith("Tal først med skolens ledelse")
     assert "SSP i kommunen (Odense)" in route_texts[1]
@@ -144,17 +158,25 @@ def form_events(domain, **tracker_args):
 
 
 def test_role_button_payload_fills_role(domain):
-    slots, _ = form_events(domain, text='/inform_role{"role":"parent"}', intent="inform_role",
+    slots, _ = form_events(domain, text='/express_worry{"role":"parent"}', intent="express_worry",
                            entities=[{"entity": "role", "value": "parent"}], requested_slot="role")
     assert slots["role"] == "parent"
 
 
-def test_free_text_answers_fill_slots(domain):
-    assert form_events(domain, text="jeg er lærer", intent="inform_role", requested_slot="role")[0]["role"] == "school_staff"
-    assert form_events(domain, text="vi bor i koege", intent="inform_municipality", requested_slot="kommune")[0]["kommune"] == "Køge"
-    assert form_events(domain, text="han er 15", intent="inform_age", requested_slot="age_band")[0]["age_band"] == "13_17"
-    slots, _ = form_events(domain, text="han truer andre og ser voldsvideoer", intent="describe_sign", requested_slot="signs")
-    assert {"threats", "violent_messages"} <= set(slots["signs"])
+def test_free_text_answers_fill_slots_from_what_the_readers_read(domain):
+    teacher = {"role": "school_staff"}
+    assert form_events(domain, text="jeg er lærer", intent="express_worry", requested_slot="role", situation=teacher)[0]["role"] == "school_staff"
+    assert form_events(domain, text="vi bor i koege", intent="express_worry", requested_slot="kommune")[0]["kommune"] == "Køge"
+    assert form_events(domain, text="han er 15", intent="express_worry", requested_slot="age_band")[0]["age_band"] == "13_17"
+    slots, _ = form_events(domain, text="han truer andre og ser voldsvideoer", intent="express_worry", requested_slot="signs",
+                           situation={"signs": ["threats", "violent_messages"]})
+    assert set(slots["signs"]) == {"threats", "violent_messages"}
+
+
+def test_a_role_the_reader_cannot_place_is_asked_again_kindly(domain):
+    slots, sent = form_events(domain, text="det er lidt kompliceret", intent="express_worry", requested_slot="role",
+                              situation={"role": "unknown"})
+    assert slots["role"] is None and "Det forstod jeg ikke helt" in sent[0]
 
 
 def test_skipping_a_question_moves_on(domain):
@@ -163,7 +185,7 @@ def test_skipping_a_question_moves_on(domain):
 
 
 def test_an_unknown_place_is_asked_again_kindly(domain):
-    slots, sent = form_events(domain, text="Atlantis", intent="inform_municipality", slots={"role": "parent"}, requested_slot="kommune")
+    slots, sent = form_events(domain, text="Atlantis", intent="express_worry", slots={"role": "parent"}, requested_slot="kommune")
     assert slots["kommune"] is None
     assert "kender jeg ikke" in sent[0]
 
@@ -175,33 +197,68 @@ def test_a_question_in_the_middle_extracts_nothing_so_the_form_steps_aside(domai
 
 
 def test_facts_given_early_are_kept_and_not_asked_again(domain):
-    slots, _ = form_events(domain, text="jeg er mor og vi bor i Rønne", intent="inform_role", requested_slot=None,
-                           entities=[{"entity": "role", "value": "parent"}])
+    slots, _ = form_events(domain, text="jeg er mor og vi bor i Rønne", intent="express_worry", requested_slot=None,
+                           situation={"role": "parent"})
     assert slots["role"] == "parent" and slots["kommune"] == "Bornholm"
 
 
 def test_an_unplaced_description_still_counts_as_an_answer(domain):
-    slots, _ = form_events(domain, text="han er bare anderledes", intent="describe_sign",
+    slots, _ = form_events(domain, text="han er bare anderledes", intent="express_worry",
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
     assert slots["signs"] == []
 
 
 def test_changing_the_kommune_later_updates_it(domain):
-    slots, _ = form_events(domain, text="vi bor faktisk i Odense", intent="inform_municipality",
+    slots, _ = form_events(domain, text="vi bor faktisk i Odense", intent="express_worry",
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17", "signs": ["threats"]})
     assert slots["kommune"] == "Odense"
 
 
+def test_a_place_mentioned_later_for_another_reason_does_not_replace_the_kommune(domain):
+    slots, _ = form_events(domain, text="han var til en demonstration i Odense i weekenden", intent="express_worry",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs",
+                           situation={"signs": ["extremist_events"]})
+    assert "kommune" not in slots or slots["kommune"] == "Aarhus"
+    assert slots["signs"] == ["extremist_events"]
+
+
+def test_a_place_that_is_not_where_they_live_is_not_taken_before_it_is_asked(domain):
+    slots, _ = form_events(domain, text="min søn var med til en demonstration i Vejle", intent="express_worry",
+                           situation={"role": "parent", "signs": ["extremist_events"]})
+    assert "kommune" not in slots
+
+
+def test_a_name_several_places_share_is_asked_about(domain):
+    slots, _ = form_events(domain, text="Strandby", intent="express_worry", slots={"role": "parent"}, requested_slot="kommune")
+    assert "kommune" not in slots
+    tracker = make_tracker(text="Strandby", intent="express_worry", slots={"role": "parent"}, requested_slot="kommune")
+    _, sent = run_action(ActionAskKommune(), tracker, domain)
+    assert "flere steder, der hedder Strandby" in texts(sent)[-1]
+
+
+def test_a_shared_name_follows_the_city_named_with_it(domain):
+    slots, _ = form_events(domain, text="Indre By i Aarhus", intent="express_worry", slots={"role": "parent"}, requested_slot="kommune")
+    assert slots["kommune"] == "Aarhus"
+
+
+def test_the_first_question_says_why_it_is_asked_and_only_once(domain):
+    _, sent = run_action(ActionAskSigns(), make_tracker(), domain)
+    assert "Jeg stiller dig nogle få spørgsmål" in texts(sent)[0] and "Hvad har du lagt mærke til" in texts(sent)[1]
+    said = [{"event": "bot", "text": texts(sent)[0]}]
+    _, sent = run_action(ActionAskSigns(), make_tracker(events=said), domain)
+    assert len(sent) == 1 and "Hvad har du lagt mærke til" in texts(sent)[0]
+
+
 def test_the_person_themself_is_asked_nothing_more(domain):
     # required_slots shrinks to [role], so the form ends: requested_slot is set to None.
-    slots, _ = form_events(domain, text='/inform_role{"role":"self"}', intent="inform_role",
+    slots, _ = form_events(domain, text='/express_worry{"role":"self"}', intent="express_worry",
                            entities=[{"entity": "role", "value": "self"}], requested_slot="role")
     assert slots["role"] == "self" and slots["requested_slot"] is None
 
 
 def test_sign_question_has_buttons_and_a_skip(domain):
     _, sent = run_action(ActionAskSigns(), make_tracker(), domain)
-    titles = [b["title"] for b in sent[0]["buttons"]]
+    titles = [b["title"] for b in sent[-1]["buttons"]]
     assert "Spring over" in titles and len(titles) >= 5
 
 
@@ -213,6 +270,41 @@ def test_acute_danger_says_112_first_and_remembers_it(domain):
     assert texts(sent)[0].startswith(f"Ring {EMERGENCY} nu")
     assert HOTLINE in texts(sent)[1]
     assert slot_events(events) == {"acute": True}
+
+
+def test_acute_danger_in_english_is_answered_in_english(domain):
+    tracker = make_tracker(text="he is leaving for Syria tonight", intent="acute_danger", situation={"acute": True, "language": "en"})
+    _, sent = run_action(ActionAcuteDanger(), tracker, domain)
+    assert texts(sent)[0].startswith(f"Call {EMERGENCY} now") and HOTLINE in texts(sent)[1]
+
+
+def test_a_life_in_danger_from_a_crisis_gets_112_then_livslinien_not_the_hotline(domain):
+    tracker = make_tracker(text="hun har taget piller", intent="acute_danger", situation={"acute": True, "crisis": True})
+    _, sent = run_action(ActionAcuteDanger(), tracker, domain)
+    assert texts(sent)[0].startswith(f"Ring {EMERGENCY} nu")
+    assert LIVSLINIEN in texts(sent)[1] and HOTLINE not in "\n".join(texts(sent))
+
+
+def test_a_crisis_gets_livslinien_and_never_exit_help(domain):
+    _, sent = run_action(ActionCrisisHelp(), make_tracker(text="jeg vil ikke leve mere", intent="mental_health_crisis"), domain)
+    joined = "\n".join(texts(sent))
+    assert LIVSLINIEN in joined and route("livslinien").hours.text_da in joined and "egen læge" in joined
+    assert "exit" not in joined and "komme ud af et miljø" not in joined
+
+
+def test_a_witnessed_hate_crime_gets_the_police_and_no_victim_support(domain):
+    tracker = make_tracker(text="nogen har malet hagekors på moskeen", intent="report_incident", situation={"incident": "witness"})
+    events, sent = run_action(ActionIncidentHelp(), tracker, domain)
+    joined = "\n".join(texts(sent))
+    assert POLICE in joined and route("police").web in joined and HOTLINE in joined
+    assert VICTIM_SUPPORT not in joined and slot_events(events) == {"incident": "witness"}
+
+
+def test_a_victim_also_gets_victim_support(domain):
+    tracker = make_tracker(text="jeg får dødstrusler efter min artikel", intent="report_incident", situation={"incident": "victim"})
+    _, sent = run_action(ActionIncidentHelp(), tracker, domain)
+    joined = "\n".join(texts(sent))
+    assert joined.index(POLICE) < joined.index(VICTIM_SUPPORT)
 
 
 def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):
@@ -263,18 +355,20 @@ def test_rephrase_and_final_fallback(domain):
 
 
 def test_an_age_mentioned_in_passing_is_kept(domain):
-    slots, _ = form_events(domain, text="jeg er lærer og bekymret for en elev i 8. klasse", intent="inform_role")
+    slots, _ = form_events(domain, text="jeg er lærer og bekymret for en elev i 8. klasse", intent="express_worry",
+                           situation={"role": "school_staff"})
     assert slots["role"] == "school_staff" and slots["age_band"] == "13_17"
 
 
 def test_a_duration_is_not_taken_for_an_age(domain):
-    slots, _ = form_events(domain, text="han har haft nye venner i 2 år", intent="describe_sign")
+    slots, _ = form_events(domain, text="han har haft nye venner i 2 år", intent="express_worry")
     assert "age_band" not in slots
 
 
 def test_describing_signs_when_asked_for_the_age_keeps_the_signs_without_scolding(domain):
-    slots, sent = form_events(domain, text="han har tegnet hagekors og truer andre", intent="describe_sign",
-                              slots={"role": "parent", "kommune": "Aarhus"}, requested_slot="age_band")
+    slots, sent = form_events(domain, text="han har tegnet hagekors og truer andre", intent="express_worry",
+                              slots={"role": "parent", "kommune": "Aarhus"}, requested_slot="age_band",
+                              situation={"signs": ["symbols", "threats"]})
     assert slots["age_band"] is None and {"symbols", "threats"} <= set(slots["signs"])
     assert not sent
 
@@ -304,11 +398,62 @@ def test_acute_danger_is_never_taken_as_an_answer(domain):
 
 
 def test_a_role_mentioned_in_passing_is_kept_whatever_the_intent(domain):
-    slots, _ = form_events(domain, text="jeg er bekymret for min søn, han har ændret sig", intent="describe_sign")
+    slots, _ = form_events(domain, text="jeg er bekymret for min søn, han har ændret sig", intent="express_worry",
+                           situation={"role": "parent"})
     assert slots["role"] == "parent"
+
+
+def test_a_hate_crime_described_in_the_guided_conversation_is_remembered_for_the_police_route(domain):
+    slots, _ = form_events(domain, text="han har sprayet hagekors på moskeen", intent="express_worry",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs",
+                           situation={"signs": ["vandalism"], "incident": "witness"})
+    assert slots["signs"] == ["vandalism"] and slots["incident"] == "witness"
 
 
 def test_an_alarming_sign_button_is_an_answer_even_if_classified_as_acute(domain):
     slots, _ = form_events(domain, text="Vold, trusler eller våben", intent="acute_danger",
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
     assert {"violence", "threats", "weapons"} <= set(slots["signs"])
+
+
+def test_faith_told_before_the_question_is_noted_and_the_question_still_asked(domain):
+    slots, sent = form_events(domain, text="min datter er begyndt at gå med tørklæde, er det et tegn?", intent="express_worry",
+                              situation={"role": "parent", "signs": ["religion"]})
+    assert slots["signs"] is None and slots["noted_signs"] == ["religion"]
+    assert "ikke i sig selv et tegn på ekstremisme" in sent[0], "the question is answered at once"
+    slots, _ = form_events(domain, text="hun siger vi ikke må stemme", intent="express_worry", requested_slot="signs",
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17", "noted_signs": ["religion"]},
+                           situation={"signs": ["vote_pressure"]})
+    assert slots["signs"] == ["religion", "vote_pressure"] and slots["noted_signs"] == []
+
+
+def test_a_sign_of_concern_told_before_the_question_answers_it(domain):
+    slots, _ = form_events(domain, text="han truer sin lærer", intent="express_worry", situation={"signs": ["threats"]})
+    assert slots["signs"] == ["threats"]
+
+
+def test_the_advice_names_what_was_noted_before_the_question(domain):
+    sent = recommend(domain, role="parent", kommune="Aarhus", age_band="13_17", signs=[], noted_signs=["religion"])
+    assert any("ikke i sig selv et tegn" in t for t in sent)
+
+
+def test_an_emergency_in_the_middle_still_tells_its_facts_but_answers_no_question(domain):
+    slots, sent = form_events(domain, text="han har en kniv og vil stikke nogen ned i aften i Vejle, han bor i Horsens",
+                              intent="acute_danger", slots={"role": "parent"}, requested_slot="kommune",
+                              situation={"acute": True, "signs": ["weapons"]})
+    assert slots["kommune"] == "Horsens" and slots["signs"] == ["weapons"] and not sent
+    slots, sent = form_events(domain, text="han står med en kniv lige nu", intent="acute_danger", slots={"role": "parent"},
+                              requested_slot="kommune", situation={"acute": True, "signs": ["weapons"]})
+    assert "kommune" not in slots and not sent, "no place given: the question stays open, no 'not understood'"
+
+
+def test_where_the_writer_lives_is_not_taken_for_where_the_person_lives(domain):
+    slots, _ = form_events(domain, text="Jeg er farmor og bor selv i Rønne. Jeg er bekymret for mit barnebarn på 18.",
+                           intent="express_worry", situation={"role": "relative"})
+    assert "kommune" not in slots
+
+
+def test_a_correction_without_where_they_live_takes_the_place_it_corrects_to(domain):
+    slots, _ = form_events(domain, text="nej undskyld, ikke Køge men Kolding", intent="express_worry",
+                           slots={"role": "parent", "kommune": "Køge", "age_band": "13_17", "signs": ["threats"]})
+    assert slots["kommune"] == "Kolding"

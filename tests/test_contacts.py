@@ -9,7 +9,8 @@ import pytest
 from bot.knowledge.contacts import contact_routes, contact_variables, route
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-DANISH_NUMBER = re.compile(r"^(\d{3}|\d{2} \d{2} \d{2} \d{2})$")
+# Short codes (112), EU-wide six-digit helplines (116 006), eight digits in pairs or as 70 201 201.
+DANISH_NUMBER = re.compile(r"^(\d{3}|116 \d{3}|\d{2} \d{2} \d{2} \d{2}|\d{2} \d{3} \d{3})$")
 
 
 def test_every_route_has_source_audience_and_check_date():
@@ -27,7 +28,8 @@ def test_numbers_are_short_codes_or_eight_digits():
 
 
 def test_the_routes_the_assistant_recommends_all_exist():
-    expected = {"emergency", "police", "hotline", "infohus", "ssp", "school_leadership", "underretning", "center", "exit_help"}
+    expected = {"emergency", "police", "hotline", "infohus", "ssp", "school_leadership", "underretning", "center",
+                "exit_help", "victim_support", "livslinien"}
     assert expected <= set(contact_routes())
 
 
@@ -37,6 +39,19 @@ def test_domain_facts_for_the_main_numbers():
     assert route("police").number == "114"
     assert route("hotline").number == "41 74 90 90"
     assert route("hotline").hours.text_da == "alle dage kl. 8-22"
+    # ... and for the situations that are not extremism: victim support and Livslinien (11-05).
+    assert route("victim_support").number == "116 006" and route("victim_support").hours is None
+    assert route("livslinien").number == "70 201 201"
+    assert route("livslinien").hours.text_da == "alle dage kl. 11-05"
+
+
+@pytest.mark.parametrize(
+    ("local_time", "is_open"),
+    [(datetime(2026, 1, 5, 10, 59), False), (datetime(2026, 1, 5, 11, 0), True), (datetime(2026, 1, 5, 23, 30), True),
+     (datetime(2026, 1, 6, 4, 59), True), (datetime(2026, 1, 6, 5, 0), False)],
+)
+def test_hours_that_run_past_midnight(local_time, is_open):
+    assert route("livslinien").hours.is_open(local_time.replace(tzinfo=COPENHAGEN)) is is_open
 
 
 @pytest.mark.parametrize(

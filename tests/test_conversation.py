@@ -43,7 +43,7 @@ def chat():
 
 
 def start_worry(chat) -> None:
-    chat("/express_worry")
+    chat("jeg går og er urolig for en ung mand i min familie")
 
 
 def test_the_first_message_introduces_the_assistant(chat):
@@ -52,12 +52,12 @@ def test_the_first_message_introduces_the_assistant(chat):
     assert "Skriv ikke navne" in replies[1]
 
 
-def test_a_parent_types_the_whole_guided_conversation(chat):
-    assert any("Hvem er du" in r for r in chat("jeg er bekymret for en ung jeg kender, han har ændret sig meget"))
+def test_a_relative_types_the_whole_guided_conversation(chat):
+    assert any("Hvem er du" in r for r in chat("der er en ung i min omgangskreds som bekymrer mig"))
     assert any("Hvilken kommune" in r for r in chat("jeg er hans moster"))
-    assert any("Hvor gammel" in r for r in chat("vi bor i hellerup"))
+    assert any("Hvor gammel" in r for r in chat("de bor i hellerup"))
     assert any("Hvad har du lagt mærke til" in r for r in chat("han er 15"))
-    advice = "\n".join(chat("han deler videoer der hylder vold og har truet sine klassekammerater"))
+    advice = "\n".join(chat("han deler klip hvor folk bliver tævet og skriver at de fortjener det, og han har truet to fra klassen"))
     assert "giver grund til at handle" in advice
     assert "SSP i kommunen (Gentofte)" in advice
     assert "Nordsjællands Politi" in advice
@@ -66,26 +66,32 @@ def test_a_parent_types_the_whole_guided_conversation(chat):
 
 
 def test_my_son_is_understood_as_a_parent_and_not_asked_again(chat):
-    replies = chat("jeg er bekymret for min søn, han har ændret sig meget")
+    replies = chat("min søn er slet ikke sig selv for tiden, jeg ved ikke hvad jeg skal gøre")
     assert not any("Hvem er du" in r for r in replies)
     assert any("Hvilken kommune" in r for r in replies)
 
 
+def test_a_son_who_threatens_his_mother_is_not_taken_for_her_own_worry(chat):
+    replies = "\n".join(chat("min søn truer mig, og han er blevet så vred på alle"))
+    assert "Det kræver mod" not in replies and "exit" not in replies
+    assert "Hvilken kommune" in replies or "Hvor gammel" in replies
+
+
 def test_role_and_age_in_the_first_message_are_not_asked_again(chat):
-    replies = chat("hej, jeg er lærer og er bekymret for en elev i 8. klasse")
+    replies = chat("goddag, jeg underviser i udskolingen og er bekymret for en af mine elever i 8. klasse")
     assert any("Hvilken kommune" in r for r in replies)
     assert any("Hvad har du lagt mærke til" in r for r in chat("Silkeborg"))
 
 
 def test_thanks_in_the_middle_keeps_the_conversation_going(chat):
     start_worry(chat)
-    replies = chat("tak for hjælpen indtil videre")
+    replies = chat("tusind tak indtil videre")
     assert any("Det var så lidt" in r for r in replies) and any("Hvem er du" in r for r in replies)
 
 
 def test_buttons_and_skipping_work_too(chat):
-    start_worry(chat)
-    assert any("Hvilken kommune" in r for r in chat('/inform_role{"role": "school_staff"}'))
+    chat("der er en ung jeg er bekymret for")
+    assert any("Hvilken kommune" in r for r in chat('/express_worry{"role": "school_staff"}'))
     assert any("Hvor gammel" in r for r in chat("Spring over"))
     assert any("Hvad har du lagt mærke til" in r for r in chat("13-17 år"))
     advice = chat("Har isoleret sig eller fået nye venner")
@@ -96,88 +102,90 @@ def test_buttons_and_skipping_work_too(chat):
 
 def test_acute_danger_inside_the_guided_conversation_gets_112_first_then_goes_on(chat):
     start_worry(chat)
-    replies = chat("han har en kniv og siger han vil angribe skolen i morgen")
+    replies = chat("han har lige vist mig en stor kniv og siger han vil gå ind på skolen med den i morgen tidlig")
     assert replies[0].startswith(f"Ring {EMERGENCY} nu")
     assert any("Hvem er du" in r for r in replies[1:]), "the guided conversation goes on afterwards"
 
 
 def test_acute_danger_as_the_very_first_message(chat):
-    replies = chat("HJÆLP han er på vej til lufthavnen nu for at rejse til syrien")
+    replies = chat("HJÆLP min bror sidder i toget mod kastrup nu, han skal flyve til syrien og kæmpe")
     first_answer = next(r for r in replies if "Skriv ikke navne" not in r and "alarmtjeneste" not in r)
     assert first_answer.startswith(f"Ring {EMERGENCY} nu")
 
 
 def test_a_question_in_the_middle_is_answered_and_the_conversation_resumes(chat):
     start_worry(chat)
-    replies = chat("hvad er et infohus egentlig?")
+    replies = chat("hvad er det der infohus for noget?")
     assert any("infohus" in r and "politikreds" in r for r in replies)
     assert any("Hvem er du" in r for r in replies)
 
 
 def test_contact_details_in_the_middle(chat):
     start_worry(chat)
-    replies = chat("hvad er telefonnummeret til hotlinen")
+    replies = chat("hvilket nummer har jeres hotline")
     assert any(HOTLINE in r for r in replies) and any("Hvem er du" in r for r in replies)
 
 
 def test_changing_the_kommune_after_the_advice_gives_new_advice(chat):
     start_worry(chat)
-    chat('/inform_role{"role": "parent"}')
+    chat("jeg er hans far")
     chat("Aarhus")
     chat("25 år eller ældre")
     assert any("Østjyllands Politi" in r for r in chat("Vold, trusler eller våben"))
-    assert any("Fyns Politi" in r for r in chat("vi bor faktisk i Odense"))
+    assert any("Fyns Politi" in r for r in chat("undskyld, han bor faktisk i Odense"))
+
+
+def test_a_place_mentioned_for_another_reason_keeps_the_kommune(chat):
+    start_worry(chat)
+    chat("jeg er hans mor")
+    chat("vi bor i Aalborg")
+    chat("17")
+    advice = "\n".join(chat("han var med til en voldelig demonstration i Odense i weekenden og slog en betjent"))
+    assert "Nordjyllands Politi" in advice and "Fyns Politi" not in advice
 
 
 def test_faith_is_not_treated_as_a_sign(chat):
-    start_worry(chat)
-    chat('/inform_role{"role": "relative"}')
+    chat("min datter på 15 er begyndt at gå med tørklæde og beder hver dag, er det et tegn?")
     chat("Spring over")
-    chat("18-24 år")
-    advice = "\n".join(chat("han er konverteret og beder fem gange om dagen"))
+    advice = "\n".join(chat("hun læser koranen og faster, ellers er hun som hun plejer"))
     assert "ikke i sig selv et tegn på ekstremisme" in advice
     assert "giver grund til at handle" not in advice
+    assert "Kontakt infohuset" not in advice and "Kontakt SSP" not in advice and "underretning" not in advice
 
 
 def test_someone_worried_about_themself_gets_exit_help_not_the_police(chat):
-    replies = "\n".join(chat("jeg er selv med i en ekstrem gruppe og vil gerne ud, men jeg er bange"))
+    replies = "\n".join(chat("jeg har været med i et voldeligt miljø et stykke tid og vil gerne ud, men jeg tør ikke"))
     assert "Det kræver mod" in replies and HOTLINE in replies and "exit" in replies
     assert POLICE not in replies
 
 
 def test_english_gets_a_short_english_answer(chat):
-    replies = chat("Hello, I am worried that my nephew is being radicalised. Can you help me?")
+    replies = chat("Hello, my nephew keeps talking about joining some militia. Who could I talk to?")
     english = next(r for r in replies if r.startswith("Hi!"))
     assert HOTLINE in english and route("hotline").hours.text_en in english
 
 
 def test_asking_for_a_human_in_the_middle_hands_over_with_a_case_code(chat):
     start_worry(chat)
-    joined = "\n".join(chat("kan jeg ikke bare tale med et rigtigt menneske"))
+    joined = "\n".join(chat("jeg vil hellere snakke med en person end med en maskine"))
     code = CASE_CODE.search(joined)
     assert code and HOTLINE in joined and HOURS in joined
     assert "Hvem er du" not in joined
-    again = "\n".join(chat("/request_human"))
+    again = "\n".join(chat("må jeg tale med en rådgiver nu"))
     assert code.group() in again and "allerede" in again
 
 
-def test_accepting_the_offered_human_after_misunderstandings_hands_over(chat):
+def test_off_topic_twice_offers_the_hotline_and_accepting_hands_over(chat):
     chat("hej")
-    chat("/out_of_scope")
-    assert any("give din henvendelse videre" in r for r in chat("/out_of_scope"))
-    assert CASE_CODE.search("\n".join(chat("/request_human")))
-
-
-def test_off_topic_twice_offers_the_hotline(chat):
-    # Payloads fix the NLU result: this checks the dialogue; tests/nlu_holdout.yml scores the model.
-    chat("hej")
-    assert any("Det kan jeg desværre ikke hjælpe med" in r for r in chat("/out_of_scope"))
-    assert any("tale med et menneske" in r and HOTLINE in r for r in chat("/out_of_scope"))
+    assert any("Det kan jeg desværre ikke hjælpe med" in r for r in chat("hvad er opskriften på brunkager"))
+    offer = chat("hvem vinder superligaen i år")
+    assert any("tale med et menneske" in r and HOTLINE in r for r in offer)
+    assert CASE_CODE.search("\n".join(chat("/request_human"))), "the offer's button hands over"
 
 
 def test_a_sign_button_that_sounds_alarming_is_still_an_answer(chat):
     start_worry(chat)
-    chat('/inform_role{"role": "parent"}')
+    chat("jeg er hans mor")
     chat("Aarhus")
     chat("13-17 år")
     advice = chat("Vold, trusler eller våben")
@@ -186,18 +194,12 @@ def test_a_sign_button_that_sounds_alarming_is_still_an_answer(chat):
 
 
 def test_not_understood_twice_ends_with_the_hotline(chat):
-    # The payload forces the NLU result, so this checks the dialogue, not the model's confidence.
     chat("hej")
-    first = chat("/nlu_fallback")
+    first = chat("blorp zzkx qwop")
     assert any("på en anden måde" in r or "Mente du" in r for r in first)
     assert not any(HOTLINE in r for r in first)
-    second = chat("/nlu_fallback")
+    second = chat("vrrk plonk fnys")
     assert any("tale med et menneske" in r and HOTLINE in r for r in second)
-
-
-def test_gibberish_twice_still_ends_with_the_hotline_number(chat):
-    chat("blorp zzkx qwop")
-    assert any(HOTLINE in r for r in chat("vrrk plonk fnys"))
 
 
 @pytest.mark.parametrize(
@@ -234,13 +236,19 @@ def test_the_http_api_refuses_requests_without_the_token(api):
     assert refused.value.code == 401
 
 
-@pytest.mark.parametrize(("text", "kommune"), [("vi bor i Hellerup", "Gentofte"), ("det er i kbh", "København")])
+@pytest.mark.parametrize(("text", "kommune"), [("de bor i Hellerup", "Gentofte"), ("det er inde i kbh", "København")])
 def test_kommune_entities_carry_the_official_name(api, text, kommune):
     values = [e["value"] for e in api(text)["entities"] if e["entity"] == "kommune"]
     assert values == [kommune]
 
 
+def test_every_message_carries_its_situation(api):
+    situation = api("min søn har truet sin lærer med en kniv")["situation"]
+    assert "threats" in situation["signs"] and situation["role"] == "parent"
+    assert set(situation) == {"signs", "acute", "role", "incident", "crisis", "language", "gives_place"}
+
+
 def test_acute_messages_are_acute_whatever_the_model_guesses(api):
-    parsed = api("han har skaffet et gevær og vil bruge det på skolen i morgen")
+    parsed = api("han har fået fat i et haglgevær og siger han skyder rektor når han møder op i morgen")
     assert parsed["intent"]["name"] == "acute_danger"
     assert parsed["intent_ranking"][0]["name"] == "acute_danger"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.loading import load_data
-from bot.knowledge.places import district_of_kommune, find_place_in_text, kommune_names, lookup_place, police_districts
+from bot.knowledge.places import district_of_kommune, kommune_names, lookup_place, police_districts, read_places, residence
 
 DOMAIN_TABLE = Path(__file__).parent / "data" / "domain_police_districts.md"
 SHARED_DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "DOMAIN.md"
@@ -80,14 +80,51 @@ def test_unknown_places_give_none(typed):
     ("message", "kommune"),
     [
         ("vi bor i koege", "Køge"),
-        ("min søn går i skole i Hellerup", "Gentofte"),
         ("hellerup", "Gentofte"),
+        ("Aarhus Kommune", "Aarhus"),
         ("vi er fra Ringe på Fyn", "Faaborg-Midtfyn"),
+        ("han bor hos sin far i Nørresundby", "Aalborg"),
+        ("min bror bor i Hilerød med mor", "Hillerød"),
+        ("hans nye venner er fra Ishøj, vi bor i Greve", "Greve"),
+        ("Jeg bor selv i Aarhus, men mit barnebarn bor hos sin mor i Holstebro.", "Holstebro"),
+        ("hun er flyttet fra Randers til Aalborg", "Aalborg"),
+        ("min søn går i skole i Hellerup", None),
+        ("han var til en demonstration i Odense i weekenden", None),
         ("jeg vil gerne ringe til nogen", None),
-        ("han vil give op", None),
+        ("Give ham lidt tid", None),
+        ("Vejen er lang", None),
         ("jeg er bekymret for min søn", None),
     ],
 )
-def test_places_in_free_text(message, kommune):
-    match = find_place_in_text(message)
-    assert (match.kommune if match else None) == kommune
+def test_where_the_person_lives(message, kommune):
+    home = residence(read_places(message))
+    assert (home.kommune if home else None) == kommune
+
+
+@pytest.mark.parametrize("message", ["Strandby", "vi bor i Sundby", "han bor på Amager"])
+def test_a_name_several_places_share_gives_no_kommune(message):
+    assert [mention.kommune for mention in read_places(message)] == [None]
+
+
+@pytest.mark.parametrize(("message", "kommune"), [("han bor i Give", "Vejle"), ("Ringe", "Faaborg-Midtfyn"),
+                                                  ("vi bor i Stilling", "Skanderborg")])
+def test_a_place_name_that_is_an_ordinary_word_counts_where_a_place_is_meant(message, kommune):
+    assert [mention.kommune for mention in read_places(message)] == [kommune]
+
+
+def test_a_shared_name_follows_the_city_named_with_it():
+    assert [mention.kommune for mention in read_places("Indre By i Aarhus")] == ["Aarhus", "Aarhus"]
+    assert read_places("hun bor i Hasle på Bornholm")[0].kommune == "Bornholm"
+
+
+def test_a_correction_is_recognised():
+    assert all(mention.correction for mention in read_places("nej, vi bor faktisk i Odense"))
+    assert not any(mention.correction for mention in read_places("vi bor i Odense"))
+
+
+def test_every_shared_name_and_common_word_is_a_real_entry():
+    data = load_data("places")
+    assert set(data["common_words"]) <= {t for e in data["kommuner"].values() for t in e.get("towns") or []} | set(
+        data["kommuner"]) | {v for e in data["kommuner"].values() for v in e.get("variants") or []}
+    named = {n.casefold() for e in data["kommuner"].values() for n in (e.get("towns") or []) + (e.get("variants") or [])}
+    assert not {n.casefold() for n in data["shared_names"]} & named, "a shared name maps to no kommune"

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
 # Variables that actions pass besides the contact facts.
 ACTION_VARIABLES = {"sign_labels", "not_sign_labels", "police_district", "kommune", "kommune_phrase", "intent_label", "affirm_payload",
-                    "case_code", "resolved_days", "unclaimed_days"}
+                    "case_code", "resolved_days", "unclaimed_days", "place"}
 
 
 def domain_responses():
@@ -46,7 +46,8 @@ def test_every_action_message_is_sent_by_some_action():
     source = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
     used = set(re.findall(r'"(utter_[a-z_]+)"', source))
     used |= {f"utter_ask_{slot}" for slot in ("role", "kommune", "age_band", "signs")}
-    used |= {f"utter_route_{r}" for r in ("emergency", "hotline", "school_leadership", "underretning", "center", "exit_help")}
+    used |= {f"utter_route_{r}" for r in ("emergency", "hotline", "school_leadership", "underretning", "center", "exit_help",
+                                          "police", "victim_support")}
     assert set(responses()) == used
 
 

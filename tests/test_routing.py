@@ -7,9 +7,12 @@ import pytest
 from bot.knowledge.contacts import contact_routes
 from bot.knowledge.routing import Role, Situation, recommend_route
 
+FLAGS = ("acute", "serious_signs", "signs_of_concern", "crime", "victim", "kommune_known", "young_in_school")
 ALL_SITUATIONS = [
-    Situation(role, acute, serious, kommune_known, young)
-    for role, acute, serious, kommune_known, young in itertools.product(Role, *[(False, True)] * 4)
+    Situation(role, **dict(zip(FLAGS, values)))
+    for role in Role
+    for values in itertools.product((False, True), repeat=len(FLAGS))
+    if not (values[1] and not values[2])  # serious signs are signs of concern
 ]
 
 
@@ -25,42 +28,64 @@ def test_invariants(situation):
         assert "police" not in routes
         assert "hotline" in routes and "exit_help" in routes
         assert routes[0] != "infohus"
+    else:
+        assert "exit_help" not in routes, "exit help only for the person themself"
+    if not situation.signs_of_concern:
+        assert not {"infohus", "ssp", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
+    if situation.crime and situation.role is not Role.SELF:
+        assert routes[int(situation.acute)] == "police", "the police right after 112"
 
 
 def test_parent_with_serious_signs_and_known_kommune_goes_to_the_infohus_first():
-    situation = Situation(Role.PARENT, serious_signs=True, kommune_known=True)
+    situation = Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=True)
     assert recommend_route(situation) == ["infohus", "hotline"]
 
 
 def test_serious_signs_without_kommune_start_with_the_hotline():
-    situation = Situation(Role.PARENT, serious_signs=True, kommune_known=False)
+    situation = Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=False)
     assert recommend_route(situation) == ["hotline", "infohus"]
 
 
 def test_teacher_with_a_pupil_and_serious_signs():
-    situation = Situation(Role.SCHOOL_STAFF, serious_signs=True, kommune_known=True, young_in_school=True)
+    situation = Situation(Role.SCHOOL_STAFF, serious_signs=True, signs_of_concern=True, kommune_known=True,
+                          young_in_school=True)
     assert recommend_route(situation) == ["school_leadership", "ssp", "infohus", "hotline", "underretning"]
 
 
 def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership():
-    routes = recommend_route(Situation(Role.PARENT, serious_signs=True, kommune_known=True, young_in_school=True))
+    routes = recommend_route(Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=True,
+                                       young_in_school=True))
     assert routes[0] == "ssp" and "school_leadership" not in routes and "underretning" in routes
 
 
-def test_unclear_or_combination_signs_get_advice_from_the_hotline():
-    assert recommend_route(Situation(Role.RELATIVE)) == ["hotline"]
-    assert recommend_route(Situation(Role.PARENT, young_in_school=True)) == ["hotline", "ssp"]
+def test_combination_signs_get_advice_from_the_hotline_and_ssp_for_a_pupil():
+    assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline"]
+    assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == ["hotline", "ssp"]
 
 
-def test_professionals_are_also_pointed_to_the_national_centre():
+def test_faith_or_opinions_alone_get_the_hotline_for_a_talk_and_nothing_more():
+    assert recommend_route(Situation(Role.PARENT, young_in_school=True, kommune_known=True)) == ["hotline"]
+
+
+def test_professionals_and_kommune_staff_are_also_pointed_to_the_national_centre():
     assert recommend_route(Situation(Role.PROFESSIONAL)) == ["hotline", "center"]
+    assert recommend_route(Situation(Role.KOMMUNE, serious_signs=True, signs_of_concern=True))[-1] == "center"
 
 
 def test_acute_danger_puts_112_before_everything_else():
-    routes = recommend_route(Situation(Role.PARENT, acute=True, serious_signs=True, kommune_known=True))
+    routes = recommend_route(Situation(Role.PARENT, acute=True, serious_signs=True, signs_of_concern=True,
+                                       kommune_known=True))
     assert routes == ["emergency", "infohus", "hotline"]
 
 
+def test_a_crime_puts_the_police_first_and_a_victim_gets_victim_support():
+    assert recommend_route(Situation(crime=True)) == ["police", "hotline"]
+    assert recommend_route(Situation(crime=True, victim=True)) == ["police", "victim_support", "hotline"]
+    routes = recommend_route(Situation(Role.PARENT, crime=True, serious_signs=True, signs_of_concern=True, kommune_known=True))
+    assert routes == ["police", "infohus", "hotline"]
+
+
 def test_the_person_worried_about_themself_gets_exit_help_and_never_police_first():
-    assert recommend_route(Situation(Role.SELF, serious_signs=True, kommune_known=True)) == ["hotline", "exit_help"]
+    assert recommend_route(Situation(Role.SELF, serious_signs=True, signs_of_concern=True, kommune_known=True)) == [
+        "hotline", "exit_help"]
     assert recommend_route(Situation(Role.SELF, acute=True)) == ["emergency", "hotline", "exit_help"]

@@ -1,0 +1,65 @@
+"""The situation readers' machinery on small examples: shapes, thresholds, defaults, what is saved."""
+
+import pickle
+
+import pytest
+
+from bot.understanding.encoder import default_encoder
+from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
+from bot.understanding.situation import training_sets
+
+THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
+OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
+
+
+@pytest.fixture(scope="module")
+def space():
+    return FeatureSpace(default_encoder(), FeatureSettings(2, 4, 1)).fit(THREATS + OTHER)
+
+
+def test_a_multi_label_reader_learns_and_its_threshold_decides(space):
+    features = space.transform(THREATS + OTHER)
+    labels = [["threats"]] * len(THREATS) + [[]] * len(OTHER)
+    reader = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(features, labels)
+    assert reader.read(space.transform(["han truer sin bror"])) == [["threats"]]
+    assert reader.read(space.transform(["vi skal til fødselsdag"])) == [[]]
+    strict = MultiLabelReader(("threats",), {"threats": 1.01}, 10.0, 1.0).fit(features, labels)
+    assert strict.read(space.transform(["han truer sin bror"])) == [[]]
+
+
+def test_a_label_without_negatives_is_refused(space):
+    with pytest.raises(ValueError):
+        MultiLabelReader(("threats",), {}, 1.0, 1.0).fit(space.transform(THREATS), [["threats"]] * len(THREATS))
+
+
+def test_a_choice_reader_falls_back_to_its_default_when_unsure(space):
+    features = space.transform(THREATS + OTHER)
+    reader = ChoiceReader(("threat", "ordinary", "unknown"), "unknown", 0.99, 1.0, 1.0)
+    reader.fit(features, ["threat"] * len(THREATS) + ["ordinary"] * len(OTHER))
+    assert reader.read(space.transform(["hmm"])) == ["unknown"]
+    with pytest.raises(ValueError):
+        reader.fit(features, ["threat"] * len(THREATS) + ["holiday"] * len(OTHER))
+
+
+def test_the_saved_feature_space_leaves_the_encoder_out(space):
+    restored = pickle.loads(pickle.dumps(space))
+    assert not hasattr(restored, "encoder")
+    restored.attach(default_encoder())
+    assert restored.transform(["han truer"]).ngrams.shape == space.transform(["han truer"]).ngrams.shape
+
+
+def test_every_reader_also_learns_what_it_is_not_about():
+    examples = {
+        "signs": [{"text": "han truer andre", "signs": ["threats"]}, {"text": "hun er ensom", "signs": ["wellbeing"]}],
+        "urgency": [{"text": "han har en kniv lige nu", "acute": True}],
+        "incidents": [{"text": "de malede hagekors på moskeen", "incident": "witness", "crisis": False}],
+        "roles": [{"text": "jeg er hans mor", "role": "parent"}],
+        "ordinary": ["vi kører til lufthavnen nu"],
+    }
+    sets = training_sets(examples, everyday=["hej", "tak for hjælpen"])
+    assert ("hej", []) in zip(sets["acute"].texts, sets["acute"].labels)
+    assert ("han truer andre", []) in zip(sets["acute"].texts, sets["acute"].labels), "signs over time are not acute"
+    assert "hun er ensom" not in sets["crisis"].texts, "loneliness is not a sure 'no crisis'"
+    assert "han truer andre" not in sets["incident"].texts, "a serious sign may be a hate crime"
+    assert ("tak for hjælpen", "unknown") in zip(sets["role"].texts, sets["role"].labels)
+    assert ("vi kører til lufthavnen nu", []) in zip(sets["crisis"].texts, sets["crisis"].labels)
