@@ -128,3 +128,11 @@ def test_every_shared_name_and_common_word_is_a_real_entry():
         data["kommuner"]) | {v for e in data["kommuner"].values() for v in e.get("variants") or []}
     named = {n.casefold() for e in data["kommuner"].values() for n in (e.get("towns") or []) + (e.get("variants") or [])}
     assert not {n.casefold() for n in data["shared_names"]} & named, "a shared name maps to no kommune"
+
+
+def test_a_home_cue_is_read_after_words_with_aeoeaa():
+    # Folding makes 'på', 'Søren' and 'blevet' longer or shorter: the cue must still be found.
+    text = "Min søn på 15 år, som er blevet så mærkelig, bor i Hørsholm"
+    mentions = read_places(text)
+    assert residence(mentions).kommune == "Hørsholm"
+    assert residence(read_places("Jeg er lærer og bekymret for en dreng på 15 fra Herlev.")).kommune == "Herlev"

@@ -168,10 +168,11 @@ def _cued(tokens: list[str], start: int) -> bool:
     return any(start >= n and " ".join(tokens[start - n : start]) in _cues().before for n in (1, 2))
 
 
-def _home(folded_text: str, words: list[re.Match], start: int) -> int:
+def _home(text: str, words: list[re.Match], start: int) -> int:
     """How firmly the words before the name, in the same sentence, say someone lives there."""
     cues = _cues()
-    preceding = folded_text[words[max(0, start - cues.window)].start() : words[start].start()]
+    # Folded after slicing: folding changes lengths (å -> aa), so offsets of `text` do not fit it.
+    preceding = fold(text[words[max(0, start - cues.window)].start() : words[start].start()])
     sentence = re.split(r"[.!?\n]|\bmen\b", preceding)[-1]
     if cues.writer_only.search(sentence):
         return WRITERS_HOME
@@ -213,7 +214,7 @@ def read_places(text: str) -> list[PlaceMention]:
         alone = " ".join(tokens[first:after]) == whole_message
         mentions.append(PlaceMention(
             words[first].start(), words[after - 1].end(), text[words[first].start() : words[after - 1].end()],
-            entry.kommune if entry else None, HOME if alone else _home(folded, words, first), correction,
+            entry.kommune if entry else None, HOME if alone else _home(text, words, first), correction,
         ))
     return mentions
 
