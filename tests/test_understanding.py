@@ -101,6 +101,13 @@ def reading(**fields) -> SituationReading:
 def test_acute_and_crisis_readings_win_over_any_guess():
     assert resolve_intent(["faq"], reading(acute=True)) == "acute_danger"
     assert resolve_intent(["express_worry"], reading(crisis=True)) == "mental_health_crisis"
+    assert resolve_intent(["express_worry"], reading(crisis=True, signs=("wellbeing", "religion"))) == "mental_health_crisis"
+
+
+def test_distress_that_comes_with_warning_signs_about_someone_is_a_worry_about_them():
+    # "Jeg kan snart ikke mere. Min søn har isoleret sig og snakker kun om at 'de' styrer verden."
+    worn_out_parent = reading(crisis=True, signs=("isolation", "conspiracy"), role="parent")
+    assert resolve_intent(["mental_health_crisis", "express_worry"], worn_out_parent) == "express_worry"
 
 
 def test_a_guess_the_readers_do_not_confirm_gives_way_to_the_next_best():

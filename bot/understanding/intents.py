@@ -5,6 +5,7 @@ those questions they decide: danger now (acute), a mental-health crisis, a hate 
 suffered, whether the writer is worried about themself, and English.
 """
 
+from bot.knowledge.signs import findings_from_ids
 from bot.understanding.reading import RELATION_ROLES, SituationReading
 
 ACUTE = "acute_danger"
@@ -30,7 +31,7 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     """The intent to act on; `ranking` is the classifier's, best first (may start with nlu_fallback)."""
     if situation.acute:
         return ACUTE
-    if situation.crisis:
+    if situation.crisis and not _signs_of_concern(situation):
         return CRISIS
     if situation.language == "en":
         return ENGLISH
@@ -46,6 +47,12 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     if predicted in _UNSURE and situation.gives_place:
         return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
     return predicted
+
+
+def _signs_of_concern(situation: SituationReading) -> bool:
+    """Warning signs beyond faith, opinions, provocation and wellbeing: then distress that comes with
+    them ("jeg kan snart ikke mere") is a worry about that person, which the guided questions serve."""
+    return findings_from_ids(situation.signs).of_concern
 
 
 def _is_an_incident_to_report(situation: SituationReading) -> bool:

@@ -67,15 +67,16 @@ def training_sets(examples: dict[str, list], everyday: Sequence[str] = ()) -> di
       Rasa's NLU examples of those intents): no sign, not acute, no incident, no crisis, role unknown.
     - ordinary sentences (data/ordinary.yml): no sign, not acute, no incident, no crisis.
     - sign examples describe what a person does over time: not acute (unless the safety net says
-      so); without a serious sign, no hate crime; without a sign of loneliness or mental health,
-      no crisis.
+      so); without a sign that describes a crime (violence, weapons, threats, vandalism), no hate
+      crime (sharing propaganda or wanting a group removed is a worry about a person, not an
+      incident to report); without a sign of loneliness or mental health, no crisis.
     """
     sets = {name: TrainingSet() for name in ("signs", "acute", "crisis", "incident", "role")}
     for example in examples["signs"]:
         sets["signs"].add(example["text"], example["signs"])
         if not is_clearly_acute(example["text"]):
             sets["acute"].add(example["text"], [])
-        if not _serious().intersection(example["signs"]):
+        if not _crimes().intersection(example["signs"]):
             sets["incident"].add(example["text"], "none")
         if "wellbeing" not in example["signs"]:
             sets["crisis"].add(example["text"], [])
@@ -162,6 +163,11 @@ class SituationReaders:
                 gives_place=any(place.home >= WEAK_HOME for place in read_places(text)),
             ))
         return readings
+
+
+@cache
+def _crimes() -> frozenset[str]:
+    return frozenset(group.id for group in sign_groups().values() if group.crime)
 
 
 @cache
