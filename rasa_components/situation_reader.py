@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.understanding.encoder import default_encoder
-from bot.understanding.intents import resolve_intent, ruled_out
+from bot.understanding.intents import ACUTE, resolve_intent, ruled_out
 from bot.understanding.situation import SituationReaders, data_files, settings
 
 SITUATION = "situation"
@@ -80,7 +80,8 @@ class SituationReader(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._readers is None:
             return messages
-        readings = self._readers.read([message.get(TEXT) or "" for message in messages])
+        readings = self._readers.read([message.get(TEXT) or "" for message in messages],
+                                      [_acute_confidence(message) for message in messages])
         for message, reading in zip(messages, readings):
             message.set(SITUATION, reading.as_dict(), add_to_output=True)
             self._resolve(message, reading)
@@ -102,3 +103,10 @@ class SituationReader(GraphComponent):
         excluded = ruled_out(reading) | {resolved}
         rest = [entry for entry in ranking if entry.get(INTENT_NAME_KEY) not in excluded]
         message.set(INTENT_RANKING, [chosen] + rest, add_to_output=True)
+
+
+def _acute_confidence(message: Message) -> float:
+    """The intent classifier's confidence in acute_danger (0 when it is not ranked)."""
+    ranking = message.get(INTENT_RANKING) or []
+    return next((float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for entry in ranking
+                 if entry.get(INTENT_NAME_KEY) == ACUTE), 0.0)

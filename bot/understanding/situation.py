@@ -134,10 +134,12 @@ class SituationReaders:
         role = fit(ChoiceReader(ROLES, "unknown", config["role"]["min_probability"], *model("role")), "role")
         return cls(features, signs, flags, role, incident, acute)
 
-    def read(self, texts: Sequence[str]) -> list[SituationReading]:
-        """One reading per text."""
+    def read(self, texts: Sequence[str], acute_opinions: Sequence[float] | None = None) -> list[SituationReading]:
+        """One reading per text. `acute_opinions`: the intent classifier's confidence in acute_danger
+        for each text, a second opinion for the middle band of the acute reader (see `_is_acute`)."""
         if not texts:
             return []
+        opinions = list(acute_opinions) if acute_opinions is not None else [None] * len(texts)
         matrix = self.features.transform(texts)
         sign_scores = self.signs.scores(matrix)
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
@@ -149,13 +151,14 @@ class SituationReaders:
             self.role.read(matrix),
             self.incident.read(matrix),
             self.flags.read(matrix),
+            opinions,
         )
         readings = []
-        for text, signs, acute_probability, serious, role, incident, crisis in rows:
+        for text, signs, acute_probability, serious, role, incident, crisis, opinion in rows:
             danger = bool(crisis) or incident != "none" or serious >= settings()["acute"]["danger_sign_probability"]
             readings.append(SituationReading(
                 signs=tuple(signs),
-                acute=_is_acute(acute_probability, danger) or is_clearly_acute(text),
+                acute=_is_acute(acute_probability, danger, opinion) or is_clearly_acute(text),
                 role=role,
                 incident=incident,
                 crisis=bool(crisis),
@@ -175,15 +178,25 @@ def _serious() -> frozenset[str]:
     return frozenset(group.id for group in sign_groups().values() if group.severity == "serious")
 
 
-def _is_acute(probability: float, danger: bool) -> bool:
+def _is_acute(probability: float, danger: bool, opinion: float | None = None) -> bool:
     """Danger now: very probable on its own, or probable where the other readers see a danger too.
 
     Time words ('nu', 'i aften', 'på vej') are everyday words; a message is only read as acute on
     a middling probability when it also describes violence, weapons, a crisis or a hate crime
     (a serious sign at least `danger_sign_probability` probable: lower than its threshold as a sign).
+    In the lower part of that band, long descriptions of serious signs over time look alike to the
+    reader, so the intent classifier (other features, other examples) must see acute danger too:
+    `opinion` is its confidence; without one (the reader alone), the band counts as acute.
     """
     config = settings()["acute"]
-    return probability >= config["threshold_alone"] or (danger and probability >= config["threshold_with_danger"])
+    if probability >= config["threshold_alone"]:
+        return True
+    if not danger:
+        return False
+    if probability >= config["threshold_with_danger"]:
+        return True
+    seconded = opinion is None or opinion >= config["classifier_minimum"]
+    return seconded and probability >= config["threshold_with_danger_and_classifier"]
 
 
 def _thresholds(config: dict, labels: Sequence[str]) -> dict[str, float]:

@@ -65,3 +65,17 @@ def test_every_reader_also_learns_what_it_is_not_about():
     assert ("han deler videoer af angreb", "none") in zip(sets["incident"].texts, sets["incident"].labels)
     assert ("tak for hjælpen", "unknown") in zip(sets["role"].texts, sets["role"].labels)
     assert ("vi kører til lufthavnen nu", []) in zip(sets["crisis"].texts, sets["crisis"].labels)
+
+
+def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
+    from bot.understanding.situation import _is_acute, settings
+
+    config = settings()["acute"]
+    alone, with_danger = config["threshold_alone"], config["threshold_with_danger"]
+    low, minimum = config["threshold_with_danger_and_classifier"], config["classifier_minimum"]
+    assert _is_acute(alone, danger=False) and not _is_acute(with_danger, danger=False)
+    assert _is_acute(with_danger, danger=True, opinion=0.0)
+    assert _is_acute(low, danger=True, opinion=minimum)
+    assert not _is_acute(low, danger=True, opinion=minimum / 2), "the classifier sees no acute danger"
+    assert _is_acute(low, danger=True, opinion=None), "without a second opinion the band counts"
+    assert not _is_acute(low - 0.01, danger=True, opinion=1.0)
