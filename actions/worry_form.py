@@ -30,7 +30,7 @@ from actions.messages import (
 )
 from actions.recommend import say_not_a_sign
 from bot.knowledge.answers import UNKNOWN, age_bands, is_skip, mentioned_age_band, parse_age_band, sign_button_groups
-from bot.knowledge.places import WEAK_HOME, kommune_names, lookup_place, read_places, residence
+from bot.knowledge.places import WEAK_HOME, is_correction, kommune_names, lookup_place, read_places, residence
 from bot.knowledge.routing import Role
 from bot.knowledge.signs import findings_from_ids
 
@@ -165,12 +165,16 @@ class ValidateWorryForm(FormValidationAction):
         if use is Use.NOTHING:
             return {}
         entity = next(tracker.get_latest_entity_values("role"), None)
-        read = latest_situation(tracker).role
-        if entity or read != UNKNOWN:
-            return {"role": entity or read}
-        if use is Use.ANSWER and _asked_for(tracker, "role"):
-            return {"role": latest_text(tracker)}
-        return {}
+        read = entity or latest_situation(tracker).role
+        asked = use is Use.ANSWER and _asked_for(tracker, "role")
+        current = tracker.get_slot("role")
+        if current not in (None, UNKNOWN) and not asked:
+            # Known already ("jeg er lærer"): a later message about the pupil ("en pige i klassen")
+            # does not change who the writer is; an explicit correction does.
+            return {"role": read} if read not in (UNKNOWN, current) and is_correction(latest_text(tracker)) else {}
+        if read != UNKNOWN:
+            return {"role": read}
+        return {"role": latest_text(tracker)} if asked else {}
 
     async def extract_kommune(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         use = _use_of(tracker)

@@ -403,6 +403,16 @@ def test_a_role_mentioned_in_passing_is_kept_whatever_the_intent(domain):
     assert slots["role"] == "parent"
 
 
+def test_a_known_role_stays_until_the_writer_corrects_it(domain):
+    known = {"role": "school_staff", "kommune": "Hvidovre", "age_band": "13_17"}
+    slots, _ = form_events(domain, text="han har sagt til en pige i klassen at hun bliver den næste", intent="express_worry",
+                           slots=known, requested_slot="signs", situation={"role": "friend", "signs": ["threats"]})
+    assert slots.get("role", "school_staff") == "school_staff", "the pupil's classmate is not the writer"
+    slots, _ = form_events(domain, text="undskyld, jeg er faktisk pædagog i hans fritidsklub", intent="express_worry",
+                           slots=known, requested_slot="signs", situation={"role": "professional"})
+    assert slots["role"] == "professional"
+
+
 def test_a_hate_crime_described_in_the_guided_conversation_is_remembered_for_the_police_route(domain):
     slots, _ = form_events(domain, text="han har sprayet hagekors på moskeen", intent="express_worry",
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs",

@@ -206,7 +206,7 @@ def read_places(text: str) -> list[PlaceMention]:
     while start < len(tokens):
         length = _place_at(tokens, words, start, whole_message, found)
         start += max(length, 1)
-    correction = bool(_cues().correction.search(folded))
+    correction = is_correction(text)
     mentions = []
     for index, (first, after, entry) in enumerate(found):
         if entry is None:
@@ -240,6 +240,11 @@ def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_messag
         found.append((start, start + 1, entry))
         return 1
     return 0
+
+
+def is_correction(text: str) -> bool:
+    """Whether a message corrects an earlier answer ("jeg er faktisk pædagog", "vi bor faktisk i ...")."""
+    return bool(_cues().correction.search(fold(text)))
 
 
 def residence(mentions: list[PlaceMention]) -> PlaceMention | None:
