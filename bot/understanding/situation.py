@@ -59,12 +59,14 @@ class TrainingSet:
         self.labels.append(label)
 
 
-def training_sets(examples: dict[str, list], everyday: Sequence[str] = ()) -> dict[str, TrainingSet]:
+def training_sets(examples: dict[str, list], everyday: Sequence[str] = (),
+                  not_a_crisis: Sequence[str] = ()) -> dict[str, TrainingSet]:
     """What each reader learns from: its own file, plus the other files' examples where its answer
     is certain, so that every reader also sees the kinds of message it is not about.
 
     - `everyday`: messages with nothing to read (greetings, thanks, questions about the service,
       Rasa's NLU examples of those intents): no sign, not acute, no incident, no crisis, role unknown.
+    - `not_a_crisis`: messages of someone who wants out of an extremist environment: no crisis.
     - ordinary sentences (data/ordinary.yml): no sign, not acute, no incident, no crisis.
     - sign examples describe what a person does over time: not acute (unless the safety net says
       so); without a sign that describes a crime (violence, weapons, threats, vandalism), no hate
@@ -91,6 +93,8 @@ def training_sets(examples: dict[str, list], everyday: Sequence[str] = ()) -> di
     for text in examples["ordinary"]:
         for name, label in nothing_to_read:
             sets[name].add(text, label)
+    for text in not_a_crisis:
+        sets["crisis"].add(text, [])
     for text in everyday:
         for name, label in (*nothing_to_read, ("role", "unknown")):
             sets[name].add(text, label)
@@ -110,10 +114,10 @@ class SituationReaders:
         self.acute = acute
 
     @classmethod
-    def train(cls, encoder: SentenceEncoder, everyday: Sequence[str] = (),
+    def train(cls, encoder: SentenceEncoder, everyday: Sequence[str] = (), not_a_crisis: Sequence[str] = (),
               examples: dict[str, list] | None = None) -> "SituationReaders":
         """Learn every reader from the curated examples (data/ unless given) and everyday messages."""
-        sets = training_sets(examples or load_examples(), everyday)
+        sets = training_sets(examples or load_examples(), everyday, not_a_crisis)
         config = settings()
         texts = list(dict.fromkeys(text for training_set in sets.values() for text in training_set.texts))
         features = FeatureSpace(encoder, FeatureSettings(**config["features"])).fit(texts)

@@ -57,7 +57,8 @@ def test_every_reader_also_learns_what_it_is_not_about():
         "roles": [{"text": "jeg er hans mor", "role": "parent"}],
         "ordinary": ["vi kører til lufthavnen nu"],
     }
-    sets = training_sets(examples, everyday=["hej", "tak for hjælpen"])
+    sets = training_sets(examples, everyday=["hej", "tak for hjælpen"], not_a_crisis=["jeg vil gerne ud af gruppen"])
+    assert ("jeg vil gerne ud af gruppen", []) in zip(sets["crisis"].texts, sets["crisis"].labels)
     assert ("hej", []) in zip(sets["acute"].texts, sets["acute"].labels)
     assert ("han truer andre", []) in zip(sets["acute"].texts, sets["acute"].labels), "signs over time are not acute"
     assert "hun er ensom" not in sets["crisis"].texts, "loneliness is not a sure 'no crisis'"
