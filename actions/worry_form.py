@@ -73,6 +73,8 @@ def _use_of(tracker: Tracker) -> Use:
     if requested and text in button_payloads(f"utter_ask_{requested}"):
         return Use.ANSWER
     intent = latest_intent(tracker)
+    if intent == "acute_danger" and tracker.latest_action_name != "action_acute_danger":
+        return Use.NOTHING  # the form declines it, so that the emergency number comes first (rules/acute.yml)
     if intent in _TELLS_FACTS:
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:

@@ -26,6 +26,7 @@ def make_tracker(
     active_loop: str | None = None,
     events: list[dict] | None = None,
     situation: dict | None = None,
+    latest_action_name: str = "action_listen",
 ) -> Tracker:
     """A tracker whose latest message is `text` classified as `intent`, read as `situation`
     (what bot/understanding's readers put in the parsed message; absent for a button's payload)."""
@@ -42,7 +43,7 @@ def make_tracker(
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},
-        latest_action_name="action_listen",
+        latest_action_name=latest_action_name,
     )
 
 

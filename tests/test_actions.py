@@ -447,13 +447,16 @@ def test_the_advice_names_what_was_noted_before_the_question(domain):
     assert any("ikke i sig selv et tegn" in t for t in sent)
 
 
-def test_an_emergency_in_the_middle_still_tells_its_facts_but_answers_no_question(domain):
-    slots, sent = form_events(domain, text="han har en kniv og vil stikke nogen ned i aften i Vejle, han bor i Horsens",
-                              intent="acute_danger", slots={"role": "parent"}, requested_slot="kommune",
-                              situation={"acute": True, "signs": ["weapons"]})
+def test_an_emergency_in_the_middle_is_declined_until_112_was_said_then_tells_its_facts(domain):
+    emergency = dict(text="han har en kniv og vil stikke nogen ned i aften i Vejle, han bor i Horsens", intent="acute_danger",
+                     slots={"role": "parent"}, requested_slot="kommune", situation={"acute": True, "signs": ["weapons"]})
+    slots, sent = form_events(domain, **emergency)
+    assert not slots and not sent, "the form takes nothing, so the acute rule answers first"
+    slots, sent = form_events(domain, **emergency, latest_action_name="action_acute_danger")
     assert slots["kommune"] == "Horsens" and slots["signs"] == ["weapons"] and not sent
     slots, sent = form_events(domain, text="han står med en kniv lige nu", intent="acute_danger", slots={"role": "parent"},
-                              requested_slot="kommune", situation={"acute": True, "signs": ["weapons"]})
+                              requested_slot="kommune", situation={"acute": True, "signs": ["weapons"]},
+                              latest_action_name="action_acute_danger")
     assert "kommune" not in slots and not sent, "no place given: the question stays open, no 'not understood'"
 
 

@@ -43,7 +43,7 @@ def chat():
 
 
 def start_worry(chat) -> None:
-    chat("jeg går og er urolig for en ung mand i min familie")
+    chat("jeg går og er urolig for en ung mand")
 
 
 def test_the_first_message_introduces_the_assistant(chat):
