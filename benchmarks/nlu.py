@@ -42,7 +42,8 @@ def main() -> int:
             [str(RASA), "train", "nlu", "--out", workdir, "--fixed-model-name", "bench", "--quiet"]
         )
         scores = {}
-        for label, data in (("held-out", "tests/nlu_holdout.yml"), ("dev, optimistic", "tests/nlu_dev.yml")):
+        for label, data in (("held-out", "tests/understanding/heldout/nlu.yml"),
+                            ("dev, optimistic", "tests/understanding/dev/nlu.yml")):
             results = Path(workdir) / label.split(",")[0]
             test_s, test_mib = run_measured(
                 [str(RASA), "test", "nlu", "--nlu", data, "--model", f"{workdir}/bench.tar.gz", "--out", str(results)]
