@@ -28,7 +28,7 @@ from actions.messages import (
     render,
     say,
 )
-from actions.recommend import say_not_a_sign
+from actions.recommend import say_not_a_sign, told_signs
 from bot.knowledge.answers import UNKNOWN, age_bands, is_skip, mentioned_age_band, parse_age_band, sign_button_groups
 from bot.knowledge.places import WEAK_HOME, is_correction, kommune_names, lookup_place, read_places, residence
 from bot.knowledge.routing import Role
@@ -117,11 +117,6 @@ def _noted(tracker: Tracker) -> list[str]:
     return [str(sign) for sign in tracker.get_slot("noted_signs") or []]
 
 
-def _signs_so_far(tracker: Tracker) -> list[str]:
-    """What the conversation has noted so far: the signs slot, and signs told before the question."""
-    return [str(sign) for sign in tracker.get_slot("signs") or []] + _noted(tracker)
-
-
 def _official_kommune(text: str) -> str | None:
     match = lookup_place(text)
     return match.kommune if match else None
@@ -207,7 +202,7 @@ class ValidateWorryForm(FormValidationAction):
         found = list(_signs_in(tracker))
         if found or (use is Use.ANSWER and _asked_for(tracker, "signs")):
             # An answer we cannot place in a sign group still counts: the advice covers it.
-            return {"signs": list(dict.fromkeys(_signs_so_far(tracker) + found))}
+            return {"signs": list(dict.fromkeys(told_signs(tracker) + found))}
         return {}
 
     # -- validation ---------------------------------------------------------------------------

@@ -10,7 +10,12 @@ DATA_DIR = Path(__file__).parent / "data"
 
 
 @cache
-def load_data(name: str) -> Any:
-    """Parse ``data/<name>.yml`` once per process."""
-    with (DATA_DIR / f"{name}.yml").open(encoding="utf-8") as handle:
+def load_yaml(path: Path) -> Any:
+    """Parse one YAML file once per process."""
+    with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def load_data(name: str) -> Any:
+    """``data/<name>.yml`` of the knowledge package."""
+    return load_yaml(DATA_DIR / f"{name}.yml")
