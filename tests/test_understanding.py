@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.knowledge.answers import is_skip, mentioned_age_band, parse_age_band, sign_button_groups
 from bot.knowledge.signs import sign_groups
+from bot.knowledge.text import sentences
 from bot.understanding.intents import resolve_intent, ruled_out
 from bot.understanding.reading import SituationReading
 from bot.understanding.safety_net import is_clearly_acute
@@ -18,6 +19,16 @@ RESPONSES = Path(__file__).resolve().parents[1] / "actions" / "responses.yml"
 def _sign_button_payloads():
     buttons = yaml.safe_load(RESPONSES.read_text())["responses"]["utter_ask_signs"][0]["buttons"]
     return [b["payload"] for b in buttons if b["payload"] != "Spring over"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Han er 16. Han truer sin lærer! Hvad gør jeg?", ["Han er 16.", "Han truer sin lærer!", "Hvad gør jeg?"]),
+    ("hej\nmin søn har en kniv", ["hej", "min søn har en kniv"]),
+    ("han går i 9.klasse og er 15", ["han går i 9.klasse og er 15"]),
+    ("  ", []),
+])
+def test_a_message_splits_into_sentences(text, expected):
+    assert sentences(text) == expected
 
 
 @pytest.mark.parametrize("payload", _sign_button_payloads())

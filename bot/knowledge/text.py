@@ -5,6 +5,7 @@ import unicodedata
 
 _FOLDS = str.maketrans({"å": "aa", "ø": "oe", "æ": "ae", "ä": "ae", "ö": "oe", "ü": "ue"})
 _NON_WORD = re.compile(r"[^\w]+")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def fold(text: str) -> str:
@@ -27,3 +28,8 @@ def fold_key(text: str) -> str:
     """A folded key with punctuation and spacing collapsed: 'Lyngby-Taarbæk' -> 'lyngby taarbaek'."""
     return _NON_WORD.sub(" ", fold(text)).strip()
 
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message: split after '.', '!' or '?' followed by a space, and at line breaks."""
+    return [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]

@@ -15,6 +15,7 @@ import numpy as np
 
 from bot.knowledge.places import WEAK_HOME, read_places
 from bot.knowledge.signs import sign_groups
+from bot.knowledge.text import sentences
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.language import language_of
 from bot.understanding.loading import DATA_DIR, load_data
@@ -147,9 +148,13 @@ class SituationReaders:
         matrix = self.features.transform(texts)
         sign_scores = self.signs.scores(matrix)
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
+        signs_read = [
+            signs + [group for group in sorted(in_sentences) if group not in signs]
+            for signs, in_sentences in zip(self.signs.read(matrix), self._serious_signs_in_sentences(texts))
+        ]
         rows = zip(
             texts,
-            self.signs.read(matrix),
+            signs_read,
             self.acute.scores(matrix)["acute"],
             serious_probability,
             self.role.read(matrix),
@@ -170,6 +175,26 @@ class SituationReaders:
                 gives_place=any(place.home >= WEAK_HOME for place in read_places(text)),
             ))
         return readings
+
+    def _serious_signs_in_sentences(self, texts: Sequence[str]) -> list[set[str]]:
+        """Serious sign groups told in one sentence of a longer message, per text.
+
+        A long message's sentence vector blurs the one sentence about a knife or a threat among
+        sentences about school and family, so each sentence of a longer message is read as well.
+        Only the serious groups are taken from single sentences, at their threshold plus a margin
+        (data/readers.yml): missing one costs most, and the others read well on the whole message.
+        """
+        units = [(index, sentence) for index, text in enumerate(texts)
+                 for sentence in (sentences(text) if len(sentences(text)) > 1 else [])]
+        found: list[set[str]] = [set() for _ in texts]
+        if not units:
+            return found
+        scores = self.signs.scores(self.features.transform([sentence for _, sentence in units]))
+        margin = settings()["signs"]["sentence_margin"]
+        for row, (index, _) in enumerate(units):
+            found[index].update(group for group, score in scores.items()
+                                if group in _serious() and score[row] >= self.signs.thresholds[group] + margin)
+        return found
 
 
 @cache

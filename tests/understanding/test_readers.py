@@ -6,7 +6,7 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import training_sets
+from bot.understanding.situation import SituationReaders, training_sets
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -80,3 +80,13 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     assert not _is_acute(low, danger=True, opinion=minimum / 2), "the classifier sees no acute danger"
     assert _is_acute(low, danger=True, opinion=None), "without a second opinion the band counts"
     assert not _is_acute(low - 0.01, danger=True, opinion=1.0)
+
+
+def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(space):
+    features = space.transform(THREATS + OTHER)
+    labels = [["threats"]] * len(THREATS) + [[]] * len(OTHER)
+    signs = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(features, labels)
+    readers = SituationReaders(space, signs, flags=None, role=None, incident=None, acute=None)
+    long_message = "Vi skal på ferie. Hun går til håndbold. Han truer sin lærer. De bager boller i klubben."
+    harmless = "Vi skal på ferie. Hun går til håndbold. De bager boller i klubben."
+    assert readers._serious_signs_in_sentences([long_message, harmless, "han truer sin lærer"]) == [{"threats"}, set(), set()]
