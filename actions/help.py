@@ -8,12 +8,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import known_place, latest_situation, say, say_hotline_closed_if_needed
 from actions.recommend import dispatch_routes
+from actions.worry_form import facts_told
 from bot.knowledge.routing import Situation, recommend_route
 
 
 class ActionAcuteDanger(Action):
     """The emergency number first, immediately (in English to an English message); then where to
-    turn afterwards: Livslinien when a life is at risk from a crisis, else the hotline."""
+    turn afterwards: Livslinien when a life is at risk from a crisis, else the hotline. In the
+    middle of the guided questions it keeps what the message told (place, age, signs)."""
 
     def name(self) -> str:
         return "action_acute_danger"
@@ -28,7 +30,8 @@ class ActionAcuteDanger(Action):
         else:
             say(dispatcher, "utter_acute_danger")
             say(dispatcher, "utter_route_livslinien" if situation.crisis else "utter_acute_after")
-        return [SlotSet("acute", True)]
+        told = facts_told(tracker) if tracker.active_loop.get("name") == "worry_form" else {}
+        return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in told.items()]
 
 
 class ActionIncidentHelp(Action):

@@ -53,8 +53,9 @@ _PLAIN_ANSWERS: dict[str, Callable[[Tracker], bool]] = {
     "signs": lambda tracker: bool(_signs_in(tracker)),
 }
 # Messages that are not answers but still tell facts the readers are sure of (a place where the
-# person lives, an age, signs): an emergency or a hate crime told in the middle of the questions.
-_TELLS_FACTS = frozenset({"acute_danger", "report_incident"})
+# person lives, an age, signs): a hate crime told in the middle of the questions. An emergency
+# tells them too, through `facts_told` (the form declines it, so that 112 comes first).
+_TELLS_FACTS = frozenset({"report_incident"})
 
 
 class Use(Enum):
@@ -73,7 +74,7 @@ def _use_of(tracker: Tracker) -> Use:
     if requested and text in button_payloads(f"utter_ask_{requested}"):
         return Use.ANSWER
     intent = latest_intent(tracker)
-    if intent == "acute_danger" and tracker.latest_action_name != "action_acute_danger":
+    if intent == "acute_danger":
         return Use.NOTHING  # the form declines it, so that the emergency number comes first (rules/acute.yml)
     if intent in _TELLS_FACTS:
         return Use.FACTS
@@ -83,6 +84,10 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.ANSWER
     plain_answer = _PLAIN_ANSWERS.get(requested)
     return Use.ANSWER if plain_answer and plain_answer(tracker) else Use.NOTHING
+
+
+def _is_question(text: str) -> bool:
+    return "?" in text
 
 
 def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
@@ -139,6 +144,68 @@ def _kommune_from(tracker: Tracker, use: Use) -> str | None:
     return chosen.kommune if chosen else None
 
 
+def _role_from(tracker: Tracker, use: Use) -> dict:
+    if use is Use.NOTHING:
+        return {}
+    entity = next(tracker.get_latest_entity_values("role"), None)
+    read = entity or latest_situation(tracker).role
+    asked = use is Use.ANSWER and _asked_for(tracker, "role")
+    current = tracker.get_slot("role")
+    if current not in (None, UNKNOWN) and not asked:
+        # Known already ("jeg er lærer"): a later message about the pupil ("en pige i klassen")
+        # does not change who the writer is; an explicit correction does.
+        return {"role": read} if read not in (UNKNOWN, current) and is_correction(latest_text(tracker)) else {}
+    if read != UNKNOWN:
+        return {"role": read}
+    return {"role": latest_text(tracker)} if asked else {}
+
+
+def _kommune_slot_from(tracker: Tracker, use: Use) -> dict:
+    if use is Use.NOTHING:
+        return {}
+    kommune = _kommune_from(tracker, use)
+    if kommune:
+        return {"kommune": kommune}
+    unclear = any(mention.kommune is None for mention in read_places(latest_text(tracker)))
+    if use is Use.ANSWER and _asked_for(tracker, "kommune") and not unclear:
+        return {"kommune": latest_text(tracker)}
+    return {}
+
+
+def _age_band_from(tracker: Tracker, use: Use) -> dict:
+    if use is Use.NOTHING:
+        return {}
+    text = latest_text(tracker)
+    if use is Use.ANSWER and _asked_for(tracker, "age_band"):
+        return {"age_band": text}
+    band = mentioned_age_band(text)
+    return {"age_band": band} if band else {}
+
+
+def _signs_from(tracker: Tracker, use: Use) -> dict:
+    if use is Use.NOTHING:
+        return {}
+    found = list(_signs_in(tracker))
+    if found or (use is Use.ANSWER and _asked_for(tracker, "signs")):
+        # An answer we cannot place in a sign group still counts: the advice covers it.
+        return {"signs": list(dict.fromkeys(told_signs(tracker) + found))}
+    return {}
+
+
+def facts_told(tracker: Tracker) -> dict:
+    """What a message the form declined still tells for sure: where the person lives, their age,
+    signs that give reason for concern. An emergency told in the middle of the questions is
+    answered by its own action, and Rasa does not validate a form after another action, so that
+    action sets these; the questions then go on from what is still missing."""
+    facts = {}
+    for extract in (_role_from, _kommune_slot_from, _age_band_from):
+        facts.update(extract(tracker, Use.FACTS))
+    signs = _signs_from(tracker, Use.FACTS).get("signs", [])
+    if findings_from_ids(signs).of_concern:
+        facts["signs"] = signs
+    return facts
+
+
 class ValidateWorryForm(FormValidationAction):
     """Fills role, kommune, age band and signs from whatever the user says."""
 
@@ -158,52 +225,16 @@ class ValidateWorryForm(FormValidationAction):
     # -- extraction -------------------------------------------------------------------------
 
     async def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        use = _use_of(tracker)
-        if use is Use.NOTHING:
-            return {}
-        entity = next(tracker.get_latest_entity_values("role"), None)
-        read = entity or latest_situation(tracker).role
-        asked = use is Use.ANSWER and _asked_for(tracker, "role")
-        current = tracker.get_slot("role")
-        if current not in (None, UNKNOWN) and not asked:
-            # Known already ("jeg er lærer"): a later message about the pupil ("en pige i klassen")
-            # does not change who the writer is; an explicit correction does.
-            return {"role": read} if read not in (UNKNOWN, current) and is_correction(latest_text(tracker)) else {}
-        if read != UNKNOWN:
-            return {"role": read}
-        return {"role": latest_text(tracker)} if asked else {}
+        return _role_from(tracker, _use_of(tracker))
 
     async def extract_kommune(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        use = _use_of(tracker)
-        if use is Use.NOTHING:
-            return {}
-        kommune = _kommune_from(tracker, use)
-        if kommune:
-            return {"kommune": kommune}
-        unclear = any(mention.kommune is None for mention in read_places(latest_text(tracker)))
-        if use is Use.ANSWER and _asked_for(tracker, "kommune") and not unclear:
-            return {"kommune": latest_text(tracker)}
-        return {}
+        return _kommune_slot_from(tracker, _use_of(tracker))
 
     async def extract_age_band(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        use = _use_of(tracker)
-        if use is Use.NOTHING:
-            return {}
-        text = latest_text(tracker)
-        if use is Use.ANSWER and _asked_for(tracker, "age_band"):
-            return {"age_band": text}
-        band = mentioned_age_band(text)
-        return {"age_band": band} if band else {}
+        return _age_band_from(tracker, _use_of(tracker))
 
     async def extract_signs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        use = _use_of(tracker)
-        if use is Use.NOTHING:
-            return {}
-        found = list(_signs_in(tracker))
-        if found or (use is Use.ANSWER and _asked_for(tracker, "signs")):
-            # An answer we cannot place in a sign group still counts: the advice covers it.
-            return {"signs": list(dict.fromkeys(told_signs(tracker) + found))}
-        return {}
+        return _signs_from(tracker, _use_of(tracker))
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -222,12 +253,14 @@ class ValidateWorryForm(FormValidationAction):
 
     def validate_signs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         """Signs told before the question count as its answer only when they give reason for concern:
-        faith, opinions or sadness alone are noted, and the question is still asked."""
+        faith, opinions or sadness alone are noted, and the question is still asked. So is a question
+        about them asked in reply ("is it a sign that she wears a headscarf?"): it is answered first."""
         # A hate crime told along with the signs adds the police to the recommendation.
         incident = latest_situation(tracker).incident
         crime = {"incident": incident} if incident != "none" else {}
         told = [str(sign) for sign in value or []]
-        if _asked_for(tracker, "signs") or findings_from_ids(told).of_concern:
+        answered = _asked_for(tracker, "signs") and not (told and _is_question(latest_text(tracker)))
+        if answered or findings_from_ids(told).of_concern:
             return {"signs": told, "noted_signs": [], **crime}
         # Said at once, so that "is it a sign that she prays?" is answered before the next question.
         say_not_a_sign(dispatcher, findings_from_ids([s for s in told if s not in _noted(tracker)]))

@@ -437,6 +437,17 @@ def test_faith_told_before_the_question_is_noted_and_the_question_still_asked(do
     assert slots["signs"] == ["religion", "vote_pressure"] and slots["noted_signs"] == []
 
 
+def test_a_question_about_faith_in_reply_to_the_signs_question_is_answered_and_the_question_asked_again(domain):
+    known = {"role": "relative", "kommune": "Holbæk", "age_band": "13_17"}
+    slots, sent = form_events(domain, text="må jeg spørge først: er det et tegn at hun er begyndt at gå med tørklæde?",
+                              intent="express_worry", slots=known, requested_slot="signs", situation={"signs": ["religion"]})
+    assert slots["signs"] is None and slots["noted_signs"] == ["religion"]
+    assert "ikke i sig selv et tegn på ekstremisme" in sent[0]
+    slots, _ = form_events(domain, text="hun går med tørklæde og beder", intent="express_worry", slots=known,
+                           requested_slot="signs", situation={"signs": ["religion"]})
+    assert slots["signs"] == ["religion"], "a plain answer about faith still answers the question"
+
+
 def test_a_sign_of_concern_told_before_the_question_answers_it(domain):
     slots, _ = form_events(domain, text="han truer sin lærer", intent="express_worry", situation={"signs": ["threats"]})
     assert slots["signs"] == ["threats"]
@@ -447,17 +458,22 @@ def test_the_advice_names_what_was_noted_before_the_question(domain):
     assert any("ikke i sig selv et tegn" in t for t in sent)
 
 
-def test_an_emergency_in_the_middle_is_declined_until_112_was_said_then_tells_its_facts(domain):
+def test_an_emergency_in_the_middle_is_declined_and_its_action_keeps_its_facts(domain):
     emergency = dict(text="han har en kniv og vil stikke nogen ned i aften i Vejle, han bor i Horsens", intent="acute_danger",
                      slots={"role": "parent"}, requested_slot="kommune", situation={"acute": True, "signs": ["weapons"]})
     slots, sent = form_events(domain, **emergency)
     assert not slots and not sent, "the form takes nothing, so the acute rule answers first"
-    slots, sent = form_events(domain, **emergency, latest_action_name="action_acute_danger")
-    assert slots["kommune"] == "Horsens" and slots["signs"] == ["weapons"] and not sent
-    slots, sent = form_events(domain, text="han står med en kniv lige nu", intent="acute_danger", slots={"role": "parent"},
-                              requested_slot="kommune", situation={"acute": True, "signs": ["weapons"]},
-                              latest_action_name="action_acute_danger")
-    assert "kommune" not in slots and not sent, "no place given: the question stays open, no 'not understood'"
+    # Rasa does not validate the form after the acute action, so that action keeps the facts.
+    events, sent = run_action(ActionAcuteDanger(), make_tracker(active_loop="worry_form", **emergency), domain)
+    assert "112" in sent[0]["text"]
+    assert slot_events(events) == {"acute": True, "kommune": "Horsens", "signs": ["weapons"]}
+    events, _ = run_action(ActionAcuteDanger(), make_tracker(
+        active_loop="worry_form", text="han står med en kniv lige nu, han er bare sur", intent="acute_danger",
+        slots={"role": "parent"}, requested_slot="kommune", situation={"acute": True, "signs": ["wellbeing"]}), domain)
+    assert slot_events(events) == {"acute": True}, "no place, and no sign of concern: the questions go on"
+    events, _ = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv i Horsens", intent="acute_danger",
+                                                             situation={"acute": True, "signs": ["weapons"]}), domain)
+    assert slot_events(events) == {"acute": True}, "outside the guided questions nothing else is set"
 
 
 def test_where_the_writer_lives_is_not_taken_for_where_the_person_lives(domain):
