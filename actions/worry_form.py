@@ -54,7 +54,7 @@ _PLAIN_ANSWERS: dict[str, Callable[[Tracker], bool]] = {
 }
 # Messages that are not answers but still tell facts the readers are sure of (a place where the
 # person lives, an age, signs): a hate crime told in the middle of the questions. An emergency
-# tells them too, through `facts_told` (the form declines it, so that 112 comes first).
+# tells them too, through `facts_told` (the form declines it, so that the emergency number comes first).
 _TELLS_FACTS = frozenset({"report_incident"})
 
 
