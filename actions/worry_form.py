@@ -75,7 +75,7 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.ANSWER
     intent = latest_intent(tracker)
     if intent == "acute_danger":
-        return Use.NOTHING  # the form declines it, so that the emergency number comes first (rules/acute.yml)
+        return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
     if intent in _TELLS_FACTS:
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
@@ -84,6 +84,15 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.ANSWER
     plain_answer = _PLAIN_ANSWERS.get(requested)
     return Use.ANSWER if plain_answer and plain_answer(tracker) else Use.NOTHING
+
+
+def _observations_unsure_of_danger_now(tracker: Tracker) -> bool:
+    """An answer to 'what have you noticed?' that the readers take for danger now only in their
+    middle band: observations over time ("a knife in his room, videos of executions") read like
+    danger now to them. It answers the question, and the advice then starts with the emergency
+    number. Any other acute message is declined by the form, so that the emergency number comes
+    first (rules/acute.yml)."""
+    return _asked_for(tracker, "signs") and not latest_situation(tracker).acute_sure
 
 
 def _is_question(text: str) -> bool:
@@ -261,7 +270,9 @@ class ValidateWorryForm(FormValidationAction):
         told = [str(sign) for sign in value or []]
         answered = _asked_for(tracker, "signs") and not (told and _is_question(latest_text(tracker)))
         if answered or findings_from_ids(told).of_concern:
-            return {"signs": told, "noted_signs": [], **crime}
+            # Danger now read as possible, not sure: the advice starts with the emergency number.
+            acute = {"acute": True} if latest_intent(tracker) == "acute_danger" else {}
+            return {"signs": told, "noted_signs": [], **crime, **acute}
         # Said at once, so that "is it a sign that she prays?" is answered before the next question.
         say_not_a_sign(dispatcher, findings_from_ids([s for s in told if s not in _noted(tracker)]))
         return {"signs": None, "noted_signs": told, **crime}

@@ -391,10 +391,21 @@ def test_a_button_answer_counts_even_if_it_looks_like_a_question(domain):
     assert slots["age_band"] == "13_17"
 
 
-def test_acute_danger_is_never_taken_as_an_answer(domain):
+def test_sure_acute_danger_is_never_taken_as_an_answer(domain):
     slots, _ = form_events(domain, text="han har et våben og vil angribe i morgen", intent="acute_danger",
-                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
+                           slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs",
+                           situation={"acute": True, "acute_sure": True, "signs": ["weapons"]})
     assert set(slots) <= {"requested_slot"}
+
+
+def test_observations_read_as_possible_danger_now_answer_the_signs_question_and_put_the_emergency_number_first(domain):
+    known = {"role": "professional", "kommune": "Faaborg-Midtfyn", "age_band": "13_17"}
+    observed = dict(text="han har en machete på værelset og siger at de vantro skal dø", intent="acute_danger",
+                    slots=known, situation={"acute": True, "acute_sure": False, "signs": ["weapons", "violent_messages"]})
+    slots, _ = form_events(domain, **observed, requested_slot="signs")
+    assert slots["signs"] == ["weapons", "violent_messages"] and slots["acute"] is True
+    slots, _ = form_events(domain, **observed, requested_slot="kommune")
+    assert set(slots) <= {"requested_slot"}, "only an answer to 'what have you noticed?' is read this way"
 
 
 def test_a_role_mentioned_in_passing_is_kept_whatever_the_intent(domain):

@@ -18,6 +18,7 @@ class SituationReading:
 
     signs: tuple[str, ...] = ()
     acute: bool = False
+    acute_sure: bool = False  # acute on the reader's own high probability or the safety net, not the middle band
     role: str = "unknown"
     incident: str = "none"
     crisis: bool = False
@@ -27,7 +28,8 @@ class SituationReading:
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON types (the readers' numpy scalars would not serialise)."""
         return {
-            "signs": [str(sign) for sign in self.signs], "acute": bool(self.acute), "role": str(self.role),
+            "signs": [str(sign) for sign in self.signs], "acute": bool(self.acute), "acute_sure": bool(self.acute_sure),
+            "role": str(self.role),
             "incident": str(self.incident), "crisis": bool(self.crisis), "language": str(self.language),
             "gives_place": bool(self.gives_place),
         }
@@ -37,5 +39,5 @@ class SituationReading:
         """A reading from a parsed message; an empty reading when it had none (a button's payload)."""
         if not raw:
             return cls()
-        known = {key: raw[key] for key in ("acute", "role", "incident", "crisis", "language", "gives_place") if key in raw}
+        known = {key: raw[key] for key in ("acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place") if key in raw}
         return cls(signs=tuple(raw.get("signs") or ()), **known)

@@ -165,9 +165,11 @@ class SituationReaders:
         readings = []
         for text, signs, acute_probability, serious, role, incident, crisis, opinion in rows:
             danger = bool(crisis) or incident != "none" or serious >= settings()["acute"]["danger_sign_probability"]
+            sure = acute_probability >= settings()["acute"]["threshold_alone"] or is_clearly_acute(text)
             readings.append(SituationReading(
                 signs=tuple(signs),
-                acute=_is_acute(acute_probability, danger, opinion) or is_clearly_acute(text),
+                acute=sure or _is_acute(acute_probability, danger, opinion),
+                acute_sure=sure,
                 role=role,
                 incident=incident,
                 crisis=bool(crisis),
