@@ -207,7 +207,8 @@ def facts_told(tracker: Tracker) -> dict:
     answered by its own action, and Rasa does not validate a form after another action, so that
     action sets these; the questions then go on from what is still missing."""
     facts = {}
-    for extract in (_role_from, _kommune_slot_from, _age_band_from):
+    # Not the writer's role: a message about a knife says little for sure about who writes it.
+    for extract in (_kommune_slot_from, _age_band_from):
         facts.update(extract(tracker, Use.FACTS))
     signs = _signs_from(tracker, Use.FACTS).get("signs", [])
     if findings_from_ids(signs).of_concern:

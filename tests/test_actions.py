@@ -479,9 +479,9 @@ def test_an_emergency_in_the_middle_is_declined_and_its_action_keeps_its_facts(d
     assert "112" in sent[0]["text"]
     assert slot_events(events) == {"acute": True, "kommune": "Horsens", "signs": ["weapons"]}
     events, _ = run_action(ActionAcuteDanger(), make_tracker(
-        active_loop="worry_form", text="han står med en kniv lige nu, han er bare sur", intent="acute_danger",
-        slots={"role": "parent"}, requested_slot="kommune", situation={"acute": True, "signs": ["wellbeing"]}), domain)
-    assert slot_events(events) == {"acute": True}, "no place, and no sign of concern: the questions go on"
+        active_loop="worry_form", text="han har lige vist mig en kniv, han er bare sur", intent="acute_danger",
+        requested_slot="role", situation={"acute": True, "signs": ["wellbeing"], "role": "friend"}), domain)
+    assert slot_events(events) == {"acute": True}, "no place, no sign of concern, no role for sure: the questions go on"
     events, _ = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv i Horsens", intent="acute_danger",
                                                              situation={"acute": True, "signs": ["weapons"]}), domain)
     assert slot_events(events) == {"acute": True}, "outside the guided questions nothing else is set"
