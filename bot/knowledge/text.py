@@ -29,7 +29,6 @@ def fold_key(text: str) -> str:
     return _NON_WORD.sub(" ", fold(text)).strip()
 
 
-
 def sentences(text: str) -> list[str]:
     """The sentences of a message: split after '.', '!' or '?' followed by a space, and at line breaks."""
     return [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]

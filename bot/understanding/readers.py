@@ -110,10 +110,14 @@ class MultiLabelReader:
 
     def read(self, features: Features) -> list[list[str]]:
         """The labels whose probability reaches their threshold, per text."""
-        scores = self.scores(features)
+        return self.labels_of(self.scores(features))
+
+    def labels_of(self, scores: dict[str, np.ndarray], margin: float = 0.0) -> list[list[str]]:
+        """The labels whose probability in `scores` reaches their threshold plus `margin`, per text."""
+        rows = len(next(iter(scores.values())))
         return [
-            [label for label in self.labels if scores[label][row] >= self.thresholds.get(label, 0.5)]
-            for row in range(features.embeddings.shape[0])
+            [label for label in self.labels if scores[label][row] >= self.thresholds.get(label, 0.5) + margin]
+            for row in range(rows)
         ]
 
 

@@ -29,9 +29,8 @@ class SituationReading:
         """Plain JSON types (the readers' numpy scalars would not serialise)."""
         return {
             "signs": [str(sign) for sign in self.signs], "acute": bool(self.acute), "acute_sure": bool(self.acute_sure),
-            "role": str(self.role),
-            "incident": str(self.incident), "crisis": bool(self.crisis), "language": str(self.language),
-            "gives_place": bool(self.gives_place),
+            "role": str(self.role), "incident": str(self.incident), "crisis": bool(self.crisis),
+            "language": str(self.language), "gives_place": bool(self.gives_place),
         }
 
     @classmethod
@@ -39,5 +38,6 @@ class SituationReading:
         """A reading from a parsed message; an empty reading when it had none (a button's payload)."""
         if not raw:
             return cls()
-        known = {key: raw[key] for key in ("acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place") if key in raw}
+        keys = ("acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place")
+        known = {key: raw[key] for key in keys if key in raw}
         return cls(signs=tuple(raw.get("signs") or ()), **known)

@@ -150,7 +150,7 @@ class SituationReaders:
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
         signs_read = [
             signs + [group for group in sorted(in_sentences) if group not in signs]
-            for signs, in_sentences in zip(self.signs.read(matrix), self._serious_signs_in_sentences(texts))
+            for signs, in_sentences in zip(self.signs.labels_of(sign_scores), self._serious_signs_in_sentences(texts))
         ]
         rows = zip(
             texts,
@@ -186,16 +186,15 @@ class SituationReaders:
         Only the serious groups are taken from single sentences, at their threshold plus a margin
         (data/readers.yml): missing one costs most, and the others read well on the whole message.
         """
-        units = [(index, sentence) for index, text in enumerate(texts)
-                 for sentence in (sentences(text) if len(sentences(text)) > 1 else [])]
+        split = [sentences(text) for text in texts]
+        units = [(index, sentence) for index, parts in enumerate(split) if len(parts) > 1 for sentence in parts]
         found: list[set[str]] = [set() for _ in texts]
         if not units:
             return found
         scores = self.signs.scores(self.features.transform([sentence for _, sentence in units]))
-        margin = settings()["signs"]["sentence_margin"]
-        for row, (index, _) in enumerate(units):
-            found[index].update(group for group, score in scores.items()
-                                if group in _serious() and score[row] >= self.signs.thresholds[group] + margin)
+        read = self.signs.labels_of(scores, margin=settings()["signs"]["sentence_margin"])
+        for (index, _), groups in zip(units, read):
+            found[index].update(group for group in groups if group in _serious())
         return found
 
 
