@@ -46,17 +46,23 @@ def situation_from(tracker: Tracker) -> Situation:
 
 
 def dispatch_routes(
-    dispatcher: CollectingDispatcher, routes: list[str], place: PlaceMatch | None, for_self: bool = False
+    dispatcher: CollectingDispatcher,
+    routes: list[str],
+    place: PlaceMatch | None,
+    for_self: bool = False,
+    infohus_if_it_persists: bool = False,
 ) -> None:
-    """Write one message per recommended route, with its number and opening hours."""
+    """Write one message per recommended route, with its number and opening hours. Without
+    serious signs the infohus is the next step if the worry persists."""
     say(dispatcher, "utter_route_intro")
+    infohus = "utter_route_infohus_if_it_persists" if infohus_if_it_persists else "utter_route_infohus"
     for route_id in routes:
         if route_id == "hotline" and for_self:
             say(dispatcher, "utter_route_hotline_self")
         elif route_id == "infohus" and place is None:
-            say(dispatcher, "utter_route_infohus_unknown_kommune")
+            say(dispatcher, f"{infohus}_unknown_kommune")
         elif route_id == "infohus":
-            say(dispatcher, "utter_route_infohus", police_district=place.police_district.name, kommune=place.kommune)
+            say(dispatcher, infohus, police_district=place.police_district.name, kommune=place.kommune)
         elif route_id == "ssp":
             kommune_phrase = f"kommunen ({place.kommune})" if place else "kommunen"
             say(dispatcher, "utter_route_ssp", kommune_phrase=kommune_phrase)
@@ -71,7 +77,8 @@ def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings
     if findings.serious:
         say(dispatcher, "utter_assessment_serious", sign_labels=", ".join(labels(findings.serious)))
     elif findings.combination:
-        say(dispatcher, "utter_assessment_combination", sign_labels=", ".join(labels(findings.combination)))
+        several = "_several" if len(findings.combination) > 1 else ""
+        say(dispatcher, f"utter_assessment_combination{several}", sign_labels=", ".join(labels(findings.combination)))
     else:
         say(dispatcher, "utter_assessment_unclear")
     say_not_a_sign(dispatcher, findings)
@@ -100,7 +107,8 @@ class ActionRecommendRoute(Action):
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)))
-        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=for_self)
+        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=for_self,
+                        infohus_if_it_persists=not situation.serious_signs)
         say(dispatcher, "utter_route_outro")
         return []
 

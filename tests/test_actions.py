@@ -93,11 +93,20 @@ def test_teacher_of_a_pupil_starts_with_school_leadership_and_ssp(domain):
     assert any("Fyns Politi" in t for t in route_texts)
 
 
-def test_combination_signs_only_are_explained_kindly_and_send_to_the_hotline(domain):
-    sent = recommend(domain, role="relative", kommune="unknown", age_band="25_plus", signs=["isolation"])
+def test_one_combination_sign_is_explained_kindly_with_the_hotline_first_and_the_infohus_if_it_persists(domain):
+    sent = recommend(domain, role="relative", kommune="Aarhus", age_band="25_plus", signs=["isolation"])
     assert "ét tegn alene er sjældent grund til stor bekymring" in sent[0]
     assert not any(t.startswith("Kontakt") and "infohus" in t for t in sent)
-    assert any(HOTLINE in t for t in sent)
+    joined = "\n".join(sent)
+    assert joined.index(HOTLINE) < joined.index("Bliver du ved med at være bekymret")
+    assert "Østjyllands Politi" in joined
+
+
+def test_several_changes_at_once_are_not_played_down(domain):
+    sent = recommend(domain, role="parent", kommune="unknown", age_band="13_17",
+                     signs=["isolation", "new_friends", "conspiracy"])
+    assert "sjældent grund til stor bekymring" not in sent[0] and "flere ændringer på samme tid" in sent[0]
+    assert any("kontakt det lokale infohus" in t for t in sent)
 
 
 def test_faith_is_explicitly_not_treated_as_a_sign(domain):
@@ -206,6 +215,45 @@ def test_an_unplaced_description_still_counts_as_an_answer(domain):
     slots, _ = form_events(domain, text="han er bare anderledes", intent="express_worry",
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs")
     assert slots["signs"] == []
+
+
+def form_run(domain, **tracker_args):
+    """Slots set and every message sent, FAQ answers (sent by name) included."""
+    events, sent = run_action(ValidateWorryForm(), make_tracker(active_loop="worry_form", **tracker_args), domain)
+    return slot_events(events), [m.get("response") or m.get("text") for m in sent]
+
+
+def test_a_question_about_the_service_between_the_questions_is_answered_and_the_question_stays_open(domain):
+    known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
+    slots, sent = form_run(domain, text="Inden jeg fortsætter: skal jeg oplyse mit navn?", intent="express_worry",
+                           slots=known, requested_slot="signs", situation={"signs": []}, faq=("faq/anonymity", 0.97))
+    assert sent[0] == "utter_faq/anonymity"
+    assert "signs" not in slots
+
+
+def test_an_unsure_faq_topic_or_a_plain_answer_is_not_taken_for_a_question(domain):
+    known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
+    unsure = form_run(domain, text="er det her normalt?", intent="express_worry", slots=known,
+                      requested_slot="signs", situation={"signs": []}, faq=("faq/anonymity", 0.5))
+    assert unsure[0]["signs"] == [] and "utter_faq/anonymity" not in unsure[1]
+    place = form_run(domain, text="Odense?", intent="express_worry", slots={"role": "parent"},
+                     requested_slot="kommune", faq=("faq/infohus", 0.95))
+    assert place[0]["kommune"] == "Odense" and "utter_faq/infohus" not in place[1]
+
+
+def test_a_correction_in_reply_to_the_signs_question_is_not_its_answer(domain):
+    known = {"role": "professional", "kommune": "Slagelse", "age_band": "18_24"}
+    slots, _ = form_run(domain, text="undskyld, han er lige flyttet. han bor faktisk i Holbæk nu", intent="express_worry",
+                        slots=known, requested_slot="signs", situation={"signs": []})
+    assert slots["kommune"] == "Holbæk" and "signs" not in slots
+
+
+def test_faith_asked_about_between_other_questions_is_answered_even_after_signs_of_concern(domain):
+    slots, sent = form_run(domain, text="Han er begyndt at bede fem gange om dagen. Er det et tegn?",
+                           intent="express_worry", slots={"role": "parent", "signs": ["isolation"]},
+                           requested_slot="kommune", situation={"signs": ["religion"]})
+    assert any("ikke i sig selv et tegn" in text for text in sent)
+    assert set(slots["signs"]) == {"isolation", "religion"}
 
 
 def test_changing_the_kommune_later_updates_it(domain):

@@ -49,7 +49,7 @@ def test_serious_signs_without_kommune_start_with_the_hotline():
 def test_teacher_with_a_pupil_and_serious_signs():
     situation = Situation(Role.SCHOOL_STAFF, serious_signs=True, signs_of_concern=True, kommune_known=True,
                           young_in_school=True)
-    assert recommend_route(situation) == ["school_leadership", "ssp", "infohus", "hotline", "underretning"]
+    assert recommend_route(situation) == ["school_leadership", "ssp", "infohus", "hotline", "underretning", "center"]
 
 
 def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership():
@@ -58,9 +58,10 @@ def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership(
     assert routes[0] == "ssp" and "school_leadership" not in routes and "underretning" in routes
 
 
-def test_combination_signs_get_advice_from_the_hotline_and_ssp_for_a_pupil():
-    assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline"]
-    assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == ["hotline", "ssp"]
+def test_combination_signs_get_advice_from_the_hotline_then_ssp_for_a_pupil_then_the_infohus():
+    assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline", "infohus"]
+    assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == [
+        "hotline", "ssp", "infohus"]
 
 
 def test_faith_or_opinions_alone_get_the_hotline_for_a_talk_and_nothing_more():
@@ -70,6 +71,12 @@ def test_faith_or_opinions_alone_get_the_hotline_for_a_talk_and_nothing_more():
 def test_professionals_and_kommune_staff_are_also_pointed_to_the_national_centre():
     assert recommend_route(Situation(Role.PROFESSIONAL)) == ["hotline", "center"]
     assert recommend_route(Situation(Role.KOMMUNE, serious_signs=True, signs_of_concern=True))[-1] == "center"
+
+
+def test_school_staff_with_serious_signs_also_get_the_national_centre():
+    serious = Situation(Role.SCHOOL_STAFF, serious_signs=True, signs_of_concern=True, young_in_school=True)
+    assert recommend_route(serious)[-1] == "center"
+    assert "center" not in recommend_route(Situation(Role.SCHOOL_STAFF, signs_of_concern=True, young_in_school=True))
 
 
 def test_acute_danger_puts_112_before_everything_else():

@@ -11,8 +11,10 @@ Principles, from DOMAIN.md:
 - The person worried about themself gets exit help, never a police-first answer unless acute.
 - Serious signs give reason to act: the local infohus (through the kommune or the police),
   with SSP and the school first when the concern is a pupil, and underretning for a child.
-- Signs that only count in combination, or an unclear picture: advice from the hotline first,
-  anonymously if the user wants; SSP too for a pupil.
+- Signs that only count in combination: advice from the hotline first, anonymously if the user
+  wants; SSP too for a pupil; then the infohus, where a concrete worry about a person ends up
+  if it persists.
+- An unclear picture: the hotline.
 - Faith, opinions, provocation or loneliness alone are not signs: the hotline for a talk, and
   nothing that treats the person as a case (no infohus, SSP or underretning).
 """
@@ -32,7 +34,8 @@ class Role(str, Enum):
     UNKNOWN = "unknown"
 
 
-# Roles that work with concerns professionally and can use the national centre's advice line.
+# Roles that work with concerns professionally and can use the national centre's advice line;
+# school staff too when the signs are serious.
 _ADVISED_PROFESSIONALLY = (Role.PROFESSIONAL, Role.KOMMUNE)
 
 
@@ -62,12 +65,18 @@ def recommend_route(situation: Situation) -> list[str]:
     if situation.serious_signs:
         routes += _serious_routes(situation)
     elif situation.signs_of_concern:
-        routes += ["hotline"] + _school_routes(situation)
+        routes += ["hotline"] + _school_routes(situation) + ["infohus"]
     else:
         routes.append("hotline")
-    if situation.role in _ADVISED_PROFESSIONALLY:
+    if _advised_by_the_centre(situation):
         routes.append("center")
     return routes
+
+
+def _advised_by_the_centre(situation: Situation) -> bool:
+    return situation.role in _ADVISED_PROFESSIONALLY or (
+        situation.serious_signs and situation.role is Role.SCHOOL_STAFF
+    )
 
 
 def _school_routes(situation: Situation) -> list[str]:
