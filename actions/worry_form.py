@@ -29,7 +29,15 @@ from actions.messages import (
     say,
 )
 from actions.recommend import say_not_a_sign, told_signs
-from bot.knowledge.answers import UNKNOWN, age_bands, is_skip, mentioned_age_band, parse_age_band, sign_button_groups
+from bot.knowledge.answers import (
+    UNKNOWN,
+    age_bands,
+    aside_question_confidence,
+    is_skip,
+    mentioned_age_band,
+    parse_age_band,
+    sign_button_groups,
+)
 from bot.knowledge.places import WEAK_HOME, is_correction, kommune_names, lookup_place, read_places, residence
 from bot.knowledge.routing import Role
 from bot.knowledge.signs import findings_from_ids
@@ -76,7 +84,7 @@ def _use_of(tracker: Tracker) -> Use:
     intent = latest_intent(tracker)
     if intent == "acute_danger":
         return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
-    if intent in _TELLS_FACTS:
+    if intent in _TELLS_FACTS or aside_question_topic(tracker):
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
         return Use.ANSWER
@@ -97,6 +105,30 @@ def _observations_unsure_of_danger_now(tracker: Tracker) -> bool:
 
 def _is_question(text: str) -> bool:
     return "?" in text
+
+
+def aside_question_topic(tracker: Tracker) -> str | None:
+    """The FAQ topic ('faq/anonymity') of a question asked between the guided questions ("is this
+    anonymous?") that the intent classifier took for part of the worry, when the FAQ selector is
+    sure of it. Such a question is answered, and the question asked stays open. None for a
+    message that answers the question asked or tells signs (those have their own handling)."""
+    requested = tracker.get_slot("requested_slot")
+    text = latest_text(tracker)
+    if not requested or not _is_question(text) or latest_intent(tracker) in NOT_AN_ANSWER:
+        return None
+    plain_answer = _PLAIN_ANSWERS.get(requested)
+    if (plain_answer and plain_answer(tracker)) or _signs_in(tracker):
+        return None
+    faq = ((tracker.latest_message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    sure = (faq.get("confidence") or 0.0) >= aside_question_confidence()
+    return faq.get("intent_response_key") if sure else None
+
+
+def _corrects_another_answer(tracker: Tracker) -> bool:
+    """Whether a message that tells no sign gives, or corrects, another fact: where the person
+    lives, their age, or who the writer is ("undskyld, han bor faktisk i Holbæk nu")."""
+    text = latest_text(tracker)
+    return bool(_kommune_from(tracker, Use.FACTS) or mentioned_age_band(text) or is_correction(text))
 
 
 def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
@@ -195,8 +227,9 @@ def _signs_from(tracker: Tracker, use: Use) -> dict:
     if use is Use.NOTHING:
         return {}
     found = list(_signs_in(tracker))
-    if found or (use is Use.ANSWER and _asked_for(tracker, "signs")):
-        # An answer we cannot place in a sign group still counts: the advice covers it.
+    if found or (use is Use.ANSWER and _asked_for(tracker, "signs") and not _corrects_another_answer(tracker)):
+        # An answer we cannot place in a sign group still counts: the advice covers it. A
+        # correction of another answer is not an answer to this question: it is asked again.
         return {"signs": list(dict.fromkeys(told_signs(tracker) + found))}
     return {}
 
@@ -231,6 +264,13 @@ class ValidateWorryForm(FormValidationAction):
     ) -> list[str]:
         # A person worried about themself is not asked about "the person of concern".
         return ["role"] if tracker.get_slot("role") == Role.SELF.value else domain_slots
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        """A question about the service asked between the questions is answered first."""
+        topic = aside_question_topic(tracker)
+        if topic:
+            dispatcher.utter_message(response=f"utter_{topic}")
+        return await super().run(dispatcher, tracker, domain)
 
     # -- extraction -------------------------------------------------------------------------
 
@@ -269,8 +309,12 @@ class ValidateWorryForm(FormValidationAction):
         incident = latest_situation(tracker).incident
         crime = {"incident": incident} if incident != "none" else {}
         told = [str(sign) for sign in value or []]
-        answered = _asked_for(tracker, "signs") and not (told and _is_question(latest_text(tracker)))
+        question = _is_question(latest_text(tracker))
+        answered = _asked_for(tracker, "signs") and not (told and question)
         if answered or findings_from_ids(told).of_concern:
+            if question and not _asked_for(tracker, "signs"):
+                # "Is it a sign that he prays now?", asked between the other questions.
+                say_not_a_sign(dispatcher, findings_from_ids(list(_signs_in(tracker))))
             # Danger now read as possible, not sure: the advice starts with the emergency number.
             acute = {"acute": True} if latest_intent(tracker) == "acute_danger" else {}
             return {"signs": told, "noted_signs": [], **crime, **acute}

@@ -27,13 +27,18 @@ def make_tracker(
     events: list[dict] | None = None,
     situation: dict | None = None,
     latest_action_name: str = "action_listen",
+    faq: tuple[str, float] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is `text` classified as `intent`, read as `situation`
-    (what bot/understanding's readers put in the parsed message; absent for a button's payload)."""
+    (what bot/understanding's readers put in the parsed message; absent for a button's payload),
+    with the FAQ selector's `faq` topic and confidence."""
     all_slots = {"requested_slot": requested_slot, **(slots or {})}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
     if situation is not None:
         latest["situation"] = situation
+    if faq is not None:
+        key, confidence = faq
+        latest["response_selector"] = {"faq": {"response": {"intent_response_key": key, "confidence": confidence}}}
     user_event = {"event": "user", "text": text, "parse_data": latest}
     return Tracker(
         sender_id="test-user",

@@ -104,6 +104,11 @@ def mentioned_age_band(text: str) -> str | None:
     return band.id if band else None
 
 
+def aside_question_confidence() -> float:
+    """How sure the FAQ selector must be of a question asked between the guided questions."""
+    return float(_vocab()["aside_question_confidence"])
+
+
 def band_in_school(band_id: str | None) -> bool | None:
     """Whether a person in this age band is usually in school; None when the band is unknown."""
     band = next((b for b in age_bands() if b.id == band_id), None)
