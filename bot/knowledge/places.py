@@ -145,6 +145,7 @@ class _Cues:
     strong: re.Pattern
     weak: re.Pattern
     writer_only: re.Pattern
+    denied: re.Pattern
     window: int
     correction: re.Pattern
 
@@ -158,6 +159,7 @@ def _cues() -> _Cues:
         word_start_pattern(home["strong"]),
         word_start_pattern(home["weak"]),
         word_start_pattern(home["writer_only"]),
+        word_start_pattern(home["denied"]),
         raw["home_window_words"],
         word_start_pattern(raw["correction"]),
     )
@@ -174,6 +176,8 @@ def _home(text: str, words: list[re.Match], start: int) -> int:
     # Folded after slicing: folding changes lengths (å -> aa), so offsets of `text` do not fit it.
     preceding = fold(text[words[max(0, start - cues.window)].start() : words[start].start()])
     sentence = re.split(r"[.!?\n]|\bmen\b", preceding)[-1]
+    if cues.denied.search(sentence):
+        return NOT_HOME
     if cues.writer_only.search(sentence):
         return WRITERS_HOME
     if cues.strong.search(sentence):
