@@ -121,6 +121,13 @@ def test_distress_that_comes_with_warning_signs_about_someone_is_a_worry_about_t
     assert resolve_intent(["mental_health_crisis", "express_worry"], worn_out_parent) == "express_worry"
 
 
+def test_distress_of_someone_who_has_pulled_away_from_everyone_is_a_crisis():
+    # "jeg vil bare ud af det hele, ikke ud af en gruppe; jeg orker ikke at leve mere"
+    alone = reading(crisis=True, signs=("isolation",), role="self")
+    assert resolve_intent(["worry_about_self"], alone) == "mental_health_crisis"
+    assert resolve_intent(["worry_about_self"], reading(crisis=True, signs=("violent_groups",), role="self")) == "worry_about_self"
+
+
 def test_a_guess_the_readers_do_not_confirm_gives_way_to_the_next_best():
     assert resolve_intent(["acute_danger", "greet"], reading()) == "greet"
     assert resolve_intent(["mental_health_crisis", "express_worry"], reading()) == "express_worry"

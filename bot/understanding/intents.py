@@ -50,9 +50,14 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
 
 
 def _signs_of_concern(situation: SituationReading) -> bool:
-    """Warning signs beyond faith, opinions, provocation and wellbeing: then distress that comes with
-    them ("jeg kan snart ikke mere") is a worry about that person, which the guided questions serve."""
-    return findings_from_ids(situation.signs).of_concern
+    """Warning signs beyond faith, opinions, provocation and wellbeing about someone else: then
+    distress that comes with them ("jeg kan snart ikke mere") is a worry about that person, which
+    the guided questions serve. Writing of oneself, only serious signs make it more than a crisis:
+    "I have pulled away from everyone and cannot go on" is a crisis."""
+    findings = findings_from_ids(situation.signs)
+    if situation.role in ("self", "unknown"):
+        return bool(findings.serious)
+    return findings.of_concern
 
 
 def _is_an_incident_to_report(situation: SituationReading) -> bool:
