@@ -148,9 +148,14 @@ class SituationReaders:
         matrix = self.features.transform(texts)
         sign_scores = self.signs.scores(matrix)
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
+        in_sentences = self._read_sentences(texts)
         signs_read = [
-            signs + [group for group in sorted(in_sentences) if group not in signs]
-            for signs, in_sentences in zip(self.signs.labels_of(sign_scores), self._serious_signs_in_sentences(texts))
+            signs + [group for group in sorted(told.serious or ()) if group not in signs]
+            for signs, told in zip(self.signs.labels_of(sign_scores), in_sentences)
+        ]
+        incidents = [
+            incident if told.crime is not False else "none"
+            for incident, told in zip(self.incident.read(matrix), in_sentences)
         ]
         rows = zip(
             texts,
@@ -158,17 +163,20 @@ class SituationReaders:
             self.acute.scores(matrix)["acute"],
             serious_probability,
             self.role.read(matrix),
-            self.incident.read(matrix),
+            incidents,
             self.flags.read(matrix),
             opinions,
+            in_sentences,
         )
         readings = []
-        for text, signs, acute_probability, serious, role, incident, crisis, opinion in rows:
-            danger = bool(crisis) or incident != "none" or serious >= settings()["acute"]["danger_sign_probability"]
-            sure = acute_probability >= settings()["acute"]["threshold_alone"] or is_clearly_acute(text)
+        config = settings()["acute"]
+        for text, signs, acute_probability, serious, role, incident, crisis, opinion, told in rows:
+            danger = bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"]
+            sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
+            located = told.acute is None or told.acute >= config["sentence_probability"]
             readings.append(SituationReading(
                 signs=tuple(signs),
-                acute=sure or _is_acute(acute_probability, danger, opinion),
+                acute=sure or (located and _is_acute(acute_probability, danger, opinion)),
                 acute_sure=sure,
                 role=role,
                 incident=incident,
@@ -178,24 +186,53 @@ class SituationReaders:
             ))
         return readings
 
-    def _serious_signs_in_sentences(self, texts: Sequence[str]) -> list[set[str]]:
-        """Serious sign groups told in one sentence of a longer message, per text.
+    def _read_sentences(self, texts: Sequence[str]) -> list["_InSentences"]:
+        """Per text, what its single sentences (and pairs of neighbouring sentences) tell; for a
+        one-sentence text, nothing (`_InSentences()`).
 
         A long message's sentence vector blurs the one sentence about a knife or a threat among
         sentences about school and family, so each sentence of a longer message is read as well.
         Only the serious groups are taken from single sentences, at their threshold plus a margin
         (data/readers.yml): missing one costs most, and the others read well on the whole message.
+        The same blur makes a long message about a daughter's new faith, her headscarf and the
+        parents' fear look like a hate crime against her, and months of signs look like danger
+        now: a hate crime, or danger now, read in the whole message counts only when one sentence
+        or two neighbouring ones tell of it too.
         """
         split = [sentences(text) for text in texts]
-        units = [(index, sentence) for index, parts in enumerate(split) if len(parts) > 1 for sentence in parts]
-        found: list[set[str]] = [set() for _ in texts]
+        units = [
+            (index, sentence, True)
+            for index, parts in enumerate(split) if len(parts) > 1
+            for sentence in parts
+        ] + [
+            (index, f"{first} {second}", False)
+            for index, parts in enumerate(split) if len(parts) > 1
+            for first, second in zip(parts, parts[1:])
+        ]
+        found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), False, 0.0) for parts in split]
         if not units:
             return found
-        scores = self.signs.scores(self.features.transform([sentence for _, sentence in units]))
-        read = self.signs.labels_of(scores, margin=settings()["signs"]["sentence_margin"])
-        for (index, _), groups in zip(units, read):
-            found[index].update(group for group in groups if group in _serious())
+        matrix = self.features.transform([unit for _, unit, _ in units])
+        read = self.signs.labels_of(self.signs.scores(matrix), margin=settings()["signs"]["sentence_margin"])
+        crime_at = settings()["incident"]["sentence_probability"]
+        rows = zip(units, read, self.incident.probabilities(matrix), self.acute.scores(matrix)["acute"])
+        for (index, _, single), groups, incident, acute in rows:
+            before = found[index]
+            found[index] = _InSentences(
+                before.serious | ({group for group in groups if group in _serious()} if single else set()),
+                before.crime or (single and 1.0 - incident["none"] >= crime_at),
+                max(before.acute, float(acute)),
+            )
         return found
+
+
+@dataclass(frozen=True)
+class _InSentences:
+    """What the sentences of a longer message tell (None: a one-sentence message)."""
+
+    serious: set[str] | None = None  # serious sign groups told in one sentence
+    crime: bool | None = None  # whether one sentence tells of a hate crime
+    acute: float | None = None  # the highest probability of danger now in a sentence or a pair
 
 
 @cache

@@ -86,7 +86,13 @@ def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(spa
     features = space.transform(THREATS + OTHER)
     labels = [["threats"]] * len(THREATS) + [[]] * len(OTHER)
     signs = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(features, labels)
-    readers = SituationReaders(space, signs, flags=None, role=None, incident=None, acute=None)
+    incident = ChoiceReader(("witness", "victim", "none"), "none", 0.5, 10.0, 1.0).fit(
+        features, ["witness"] * len(THREATS) + ["none"] * len(OTHER))
+    acute = MultiLabelReader(("acute",), {}, 10.0, 1.0).fit(features, [["acute"]] * len(THREATS) + [[]] * len(OTHER))
+    readers = SituationReaders(space, signs, flags=None, role=None, incident=incident, acute=acute)
     long_message = "Vi skal på ferie. Hun går til håndbold. Han truer sin lærer. De bager boller i klubben."
     harmless = "Vi skal på ferie. Hun går til håndbold. De bager boller i klubben."
-    assert readers._serious_signs_in_sentences([long_message, harmless, "han truer sin lærer"]) == [{"threats"}, set(), set()]
+    told, nothing, one_sentence = readers._read_sentences([long_message, harmless, "han truer sin lærer"])
+    assert (told.serious, told.crime, nothing.serious, nothing.crime) == ({"threats"}, True, set(), False)
+    assert told.acute > 0.5 > nothing.acute, "the likeliest sentence (or pair) for danger now"
+    assert one_sentence.serious is one_sentence.crime is one_sentence.acute is None
