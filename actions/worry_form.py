@@ -84,7 +84,7 @@ def _use_of(tracker: Tracker) -> Use:
     intent = latest_intent(tracker)
     if intent == "acute_danger":
         return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
-    if intent in _TELLS_FACTS or aside_question_topic(tracker):
+    if intent in _TELLS_FACTS or (_is_aside(tracker) and questions_to_answer(tracker)):
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
         return Use.ANSWER
@@ -107,21 +107,38 @@ def _is_question(text: str) -> bool:
     return "?" in text
 
 
-def aside_question_topic(tracker: Tracker) -> str | None:
-    """The FAQ topic ('faq/anonymity') of a question asked between the guided questions ("is this
-    anonymous?") that the intent classifier took for part of the worry, when the FAQ selector is
-    sure of it. Such a question is answered, and the question asked stays open. None for a
-    message that answers the question asked or tells signs (those have their own handling)."""
+def _is_aside(tracker: Tracker) -> bool:
+    """Whether a message between the guided questions is only a question of its own ("is this
+    anonymous?"): no answer to the question asked, no signs told."""
     requested = tracker.get_slot("requested_slot")
-    text = latest_text(tracker)
-    if not requested or not _is_question(text) or latest_intent(tracker) in NOT_AN_ANSWER:
-        return None
+    if not requested or not _is_question(latest_text(tracker)) or latest_intent(tracker) in NOT_AN_ANSWER:
+        return False
     plain_answer = _PLAIN_ANSWERS.get(requested)
-    if (plain_answer and plain_answer(tracker)) or _signs_in(tracker):
-        return None
+    return not ((plain_answer and plain_answer(tracker)) or _signs_in(tracker))
+
+
+def _sure_faq_topic(tracker: Tracker) -> str | None:
+    """The FAQ selector's topic of the whole message, when it is sure of it."""
     faq = ((tracker.latest_message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     sure = (faq.get("confidence") or 0.0) >= aside_question_confidence()
     return faq.get("intent_response_key") if sure else None
+
+
+def questions_to_answer(tracker: Tracker) -> list[str]:
+    """The FAQ topics ('faq/anonymity') a message of the guided conversation asks about, to answer
+    before the questions go on: those the question reader found in its questions, and for a
+    message that is only a question between the guided questions, the FAQ selector's topic when
+    it is sure. A message the classifier took for a question is answered by the FAQ rules instead;
+    'is faith a sign?' is answered by the note on the very topic named (validate_signs)."""
+    if latest_intent(tracker) in NOT_AN_ANSWER:
+        return []
+    topics = list(latest_situation(tracker).questions)
+    aside = _sure_faq_topic(tracker) if _is_aside(tracker) else None
+    if aside and aside not in topics:
+        topics.insert(0, aside)
+    if findings_from_ids(list(_signs_in(tracker))).not_a_sign:
+        topics = [topic for topic in topics if topic != "faq/not_a_sign"]
+    return topics
 
 
 def _corrects_another_answer(tracker: Tracker) -> bool:
@@ -266,9 +283,8 @@ class ValidateWorryForm(FormValidationAction):
         return ["role"] if tracker.get_slot("role") == Role.SELF.value else domain_slots
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        """A question about the service asked between the questions is answered first."""
-        topic = aside_question_topic(tracker)
-        if topic:
+        """Questions about the service asked along the way are answered first."""
+        for topic in questions_to_answer(tracker):
             dispatcher.utter_message(response=f"utter_{topic}")
         return await super().run(dispatcher, tracker, domain)
 

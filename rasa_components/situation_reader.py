@@ -11,17 +11,19 @@ confidence can hide an emergency from the dialogue.
 """
 
 import hashlib
-from typing import Any, Dict, List, Optional, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import understanding
 from bot.understanding.encoder import default_encoder
 from bot.understanding.intents import ACUTE, resolve_intent, ruled_out
 from bot.understanding.situation import SituationReaders, data_files, settings
@@ -39,6 +41,12 @@ def everyday_examples(training_data: TrainingData) -> List[Text]:
 def not_a_crisis_examples(training_data: TrainingData) -> List[Text]:
     """Rasa's NLU examples of intents that are no mental-health crisis (data/readers.yml)."""
     return _examples_of(training_data, "not_a_crisis_intents")
+
+
+def faq_examples(training_data: TrainingData) -> List[Tuple[Text, Text]]:
+    """Rasa's examples of the FAQ retrieval intent, each with its topic ('faq/infohus')."""
+    return [(message.get(TEXT), message.get(INTENT_RESPONSE_KEY)) for message in training_data.intent_examples
+            if message.get(INTENT) == "faq" and message.get(INTENT_RESPONSE_KEY)]
 
 
 def _examples_of(training_data: TrainingData, setting: str) -> List[Text]:
@@ -70,9 +78,10 @@ class SituationReader(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        """The examples and settings live outside Rasa's training data: retrain when they change."""
+        """The examples, settings and readers' code live outside Rasa's training data: retrain when
+        they change (a reader saved by older code may lack what the new code reads)."""
         digest = hashlib.sha256()
-        for path in data_files():
+        for path in [*data_files(), *sorted(Path(understanding.__file__).parent.glob("*.py"))]:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
@@ -82,7 +91,8 @@ class SituationReader(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         self._readers = SituationReaders.train(default_encoder(), everyday_examples(training_data),
-                                              not_a_crisis_examples(training_data))
+                                              not_a_crisis_examples(training_data),
+                                              questions=faq_examples(training_data))
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._readers, directory / _FILE)
         return self._resource

@@ -241,6 +241,21 @@ def test_an_unsure_faq_topic_or_a_plain_answer_is_not_taken_for_a_question(domai
     assert place[0]["kommune"] == "Odense" and "utter_faq/infohus" not in place[1]
 
 
+def test_questions_inside_a_long_first_message_are_answered_before_the_guided_questions(domain):
+    text = "Min bror har delt en video hvor en mand siger at jøder skal dræbes. Hvad er et infohus egentlig?"
+    slots, sent = form_run(domain, text=text, intent="express_worry",
+                           situation={"signs": ["violent_messages"], "role": "relative", "questions": ["faq/infohus"]})
+    assert sent[0] == "utter_faq/infohus"
+    assert slots["signs"] == ["violent_messages"], "the worry told is kept"
+
+
+def test_is_faith_a_sign_inside_a_message_gets_the_note_on_that_topic_not_the_faq_too(domain):
+    slots, sent = form_run(domain, text="Hun går med tørklæde nu. Er det et tegn på radikalisering?", intent="express_worry",
+                           slots={"role": "parent"}, requested_slot="kommune",
+                           situation={"signs": ["religion"], "questions": ["faq/not_a_sign"]})
+    assert "utter_faq/not_a_sign" not in sent and any("ikke i sig selv et tegn" in (text or "") for text in sent)
+
+
 def test_a_correction_in_reply_to_the_signs_question_is_not_its_answer(domain):
     known = {"role": "professional", "kommune": "Slagelse", "age_band": "18_24"}
     slots, _ = form_run(domain, text="undskyld, han er lige flyttet. han bor faktisk i Holbæk nu", intent="express_worry",

@@ -250,7 +250,7 @@ def test_kommune_entities_carry_the_official_name(api, text, kommune):
 def test_every_message_carries_its_situation(api):
     situation = api("min søn har truet sin lærer med en kniv")["situation"]
     assert "threats" in situation["signs"] and situation["role"] == "parent"
-    assert set(situation) == {"signs", "acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place"}
+    assert set(situation) == {"signs", "acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place", "questions"}
 
 
 def test_acute_messages_are_acute_whatever_the_model_guesses(api):

@@ -157,7 +157,7 @@ def test_me_in_a_parents_message_is_not_a_worry_about_oneself():
 
 def test_a_reading_survives_the_trip_through_the_parsed_message():
     original = reading(signs=("threats", "religion"), acute=True, role="parent", incident="witness", crisis=True,
-                       language="en", gives_place=True)
+                       language="en", gives_place=True, questions=("faq/infohus",))
     assert SituationReading.from_dict(original.as_dict()) == original
     assert SituationReading.from_dict(None) == SituationReading()
 

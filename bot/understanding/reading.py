@@ -24,6 +24,7 @@ class SituationReading:
     crisis: bool = False
     language: str = "da"
     gives_place: bool = False  # says where someone lives (or is nothing but a place name)
+    questions: tuple[str, ...] = ()  # FAQ topics its questions ask about ('faq/infohus'), in order
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON types (the readers' numpy scalars would not serialise)."""
@@ -31,6 +32,7 @@ class SituationReading:
             "signs": [str(sign) for sign in self.signs], "acute": bool(self.acute), "acute_sure": bool(self.acute_sure),
             "role": str(self.role), "incident": str(self.incident), "crisis": bool(self.crisis),
             "language": str(self.language), "gives_place": bool(self.gives_place),
+            "questions": [str(topic) for topic in self.questions],
         }
 
     @classmethod
@@ -40,4 +42,4 @@ class SituationReading:
             return cls()
         keys = ("acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place")
         known = {key: raw[key] for key in keys if key in raw}
-        return cls(signs=tuple(raw.get("signs") or ()), **known)
+        return cls(signs=tuple(raw.get("signs") or ()), questions=tuple(raw.get("questions") or ()), **known)

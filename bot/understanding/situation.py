@@ -9,13 +9,14 @@ alarms are measured like the reader's.
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+import re
 from typing import Any, Sequence
 
 import numpy as np
 
 from bot.knowledge.places import WEAK_HOME, read_places
 from bot.knowledge.signs import sign_groups
-from bot.knowledge.text import sentences
+from bot.knowledge.text import fold, sentences, word_start_pattern
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.language import language_of
 from bot.understanding.loading import DATA_DIR, load_data
@@ -61,7 +62,7 @@ class TrainingSet:
 
 
 def training_sets(examples: dict[str, list], everyday: Sequence[str] = (),
-                  not_a_crisis: Sequence[str] = ()) -> dict[str, TrainingSet]:
+                  not_a_crisis: Sequence[str] = (), questions: Sequence[tuple[str, str]] = ()) -> dict[str, TrainingSet]:
     """What each reader learns from: its own file, plus the other files' examples where its answer
     is certain, so that every reader also sees the kinds of message it is not about.
 
@@ -69,12 +70,14 @@ def training_sets(examples: dict[str, list], everyday: Sequence[str] = (),
       Rasa's NLU examples of those intents): no sign, not acute, no incident, no crisis, role unknown.
     - `not_a_crisis`: messages of someone who wants out of an extremist environment: no crisis.
     - ordinary sentences (data/ordinary.yml): no sign, not acute, no incident, no crisis.
+    - `questions`: questions about the service with their FAQ topic (Rasa's faq examples); every
+      other example asks none ("hvad skal jeg gøre?" in a worry is the worry's own question).
     - sign examples describe what a person does over time: not acute (unless the safety net says
       so); without a sign that describes a crime (violence, weapons, threats, vandalism), no hate
       crime (sharing propaganda or wanting a group removed is a worry about a person, not an
       incident to report); without a sign of loneliness or mental health, no crisis.
     """
-    sets = {name: TrainingSet() for name in ("signs", "acute", "crisis", "incident", "role")}
+    sets = {name: TrainingSet() for name in ("signs", "acute", "crisis", "incident", "role", "question")}
     for example in examples["signs"]:
         sets["signs"].add(example["text"], example["signs"])
         if not is_clearly_acute(example["text"]):
@@ -99,6 +102,13 @@ def training_sets(examples: dict[str, list], everyday: Sequence[str] = (),
     for text in everyday:
         for name, label in (*nothing_to_read, ("role", "unknown")):
             sets[name].add(text, label)
+    asked = dict(questions)
+    for text, topic in asked.items():
+        sets["question"].add(text, topic)
+    for name in ("signs", "acute", "crisis", "incident", "role"):
+        for text in dict.fromkeys(sets[name].texts):
+            if text not in asked:
+                sets["question"].add(text, NO_QUESTION)
     return sets
 
 
@@ -106,19 +116,22 @@ class SituationReaders:
     """Every situation reader over one feature space."""
 
     def __init__(self, features: FeatureSpace, signs: MultiLabelReader, flags: MultiLabelReader,
-                 role: ChoiceReader, incident: ChoiceReader, acute: MultiLabelReader) -> None:
+                 role: ChoiceReader, incident: ChoiceReader, acute: MultiLabelReader,
+                 question: ChoiceReader | None = None) -> None:
         self.features = features
         self.signs = signs
         self.flags = flags
         self.role = role
         self.incident = incident
         self.acute = acute
+        self.question = question
 
     @classmethod
     def train(cls, encoder: SentenceEncoder, everyday: Sequence[str] = (), not_a_crisis: Sequence[str] = (),
-              examples: dict[str, list] | None = None) -> "SituationReaders":
-        """Learn every reader from the curated examples (data/ unless given) and everyday messages."""
-        sets = training_sets(examples or load_examples(), everyday, not_a_crisis)
+              examples: dict[str, list] | None = None, questions: Sequence[tuple[str, str]] = ()) -> "SituationReaders":
+        """Learn every reader from the curated examples (data/ unless given), everyday messages and
+        questions about the service with their FAQ topics (without them, no question reader)."""
+        sets = training_sets(examples or load_examples(), everyday, not_a_crisis, questions)
         config = settings()
         texts = list(dict.fromkeys(text for training_set in sets.values() for text in training_set.texts))
         features = FeatureSpace(encoder, FeatureSettings(**config["features"])).fit(texts)
@@ -137,7 +150,10 @@ class SituationReaders:
         flags = fit(MultiLabelReader(("crisis",), {"crisis": config["crisis"]["threshold"]}, *model("crisis")), "crisis")
         incident = fit(ChoiceReader(INCIDENTS, "none", config["incident"]["min_probability"], *model("incident")), "incident")
         role = fit(ChoiceReader(ROLES, "unknown", config["role"]["min_probability"], *model("role")), "role")
-        return cls(features, signs, flags, role, incident, acute)
+        topics = tuple(sorted(set(topic for _, topic in questions)))
+        question = fit(ChoiceReader((*topics, NO_QUESTION), NO_QUESTION, config["question"]["min_probability"],
+                                    *model("question")), "question") if topics else None
+        return cls(features, signs, flags, role, incident, acute, question)
 
     def read(self, texts: Sequence[str], acute_opinions: Sequence[float] | None = None) -> list[SituationReading]:
         """One reading per text. `acute_opinions`: the intent classifier's confidence in acute_danger
@@ -157,6 +173,7 @@ class SituationReaders:
             incident if told.crime is not False else "none"
             for incident, told in zip(self.incident.read(matrix), in_sentences)
         ]
+        questions = self._questions(texts, matrix, in_sentences)
         rows = zip(
             texts,
             signs_read,
@@ -167,10 +184,11 @@ class SituationReaders:
             self.flags.read(matrix),
             opinions,
             in_sentences,
+            questions,
         )
         readings = []
         config = settings()["acute"]
-        for text, signs, acute_probability, serious, role, incident, crisis, opinion, told in rows:
+        for text, signs, acute_probability, serious, role, incident, crisis, opinion, told, asked in rows:
             danger = bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"]
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
             located = told.acute is None or told.acute >= config["sentence_probability"]
@@ -183,8 +201,21 @@ class SituationReaders:
                 crisis=bool(crisis),
                 language=language_of(text),
                 gives_place=any(place.home >= WEAK_HOME for place in read_places(text)),
+                questions=asked,
             ))
         return readings
+
+    def _questions(self, texts: Sequence[str], matrix, in_sentences: list["_InSentences"]) -> list[tuple[str, ...]]:
+        """The FAQ topics asked about in each text: a one-sentence question read whole, the
+        questions of a longer message one by one (`_read_sentences`)."""
+        if self.question is None:
+            return [() for _ in texts]
+        whole = self.question.read(matrix)
+        return [
+            told.questions if told.questions is not None
+            else ((topic,) if is_question(text) and topic != NO_QUESTION else ())
+            for text, topic, told in zip(texts, whole, in_sentences)
+        ]
 
     def _read_sentences(self, texts: Sequence[str]) -> list["_InSentences"]:
         """Per text, what its single sentences (and pairs of neighbouring sentences) tell; for a
@@ -209,19 +240,22 @@ class SituationReaders:
             for index, parts in enumerate(split) if len(parts) > 1
             for first, second in zip(parts, parts[1:])
         ]
-        found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), False, 0.0) for parts in split]
+        found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), False, 0.0, ()) for parts in split]
         if not units:
             return found
         matrix = self.features.transform([unit for _, unit, _ in units])
         read = self.signs.labels_of(self.signs.scores(matrix), margin=settings()["signs"]["sentence_margin"])
         crime_at = settings()["incident"]["sentence_probability"]
-        rows = zip(units, read, self.incident.probabilities(matrix), self.acute.scores(matrix)["acute"])
-        for (index, _, single), groups, incident, acute in rows:
+        topics = self.question.read(matrix) if self.question is not None else [NO_QUESTION] * len(units)
+        rows = zip(units, read, self.incident.probabilities(matrix), self.acute.scores(matrix)["acute"], topics)
+        for (index, unit, single), groups, incident, acute, topic in rows:
             before = found[index]
+            asked = single and is_question(unit) and topic != NO_QUESTION and topic not in before.questions
             found[index] = _InSentences(
                 before.serious | ({group for group in groups if group in _serious()} if single else set()),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
                 max(before.acute, float(acute)),
+                before.questions + ((topic,) if asked else ()),
             )
         return found
 
@@ -233,6 +267,20 @@ class _InSentences:
     serious: set[str] | None = None  # serious sign groups told in one sentence
     crime: bool | None = None  # whether one sentence tells of a hate crime
     acute: float | None = None  # the highest probability of danger now in a sentence or a pair
+    questions: tuple[str, ...] | None = None  # FAQ topics asked about in its questions
+
+
+NO_QUESTION = "none"
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence with a question mark, or with a question word ('hvad er det overhovedet')."""
+    return "?" in sentence or bool(_question_words().search(fold(sentence)))
+
+
+@cache
+def _question_words() -> re.Pattern:
+    return word_start_pattern([rf"{word}\b" for word in settings()["question"]["question_words"]])
 
 
 @cache

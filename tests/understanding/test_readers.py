@@ -57,7 +57,11 @@ def test_every_reader_also_learns_what_it_is_not_about():
         "roles": [{"text": "jeg er hans mor", "role": "parent"}],
         "ordinary": ["vi kører til lufthavnen nu"],
     }
-    sets = training_sets(examples, everyday=["hej", "tak for hjælpen"], not_a_crisis=["jeg vil gerne ud af gruppen"])
+    sets = training_sets(examples, everyday=["hej", "tak for hjælpen", "hvad er et infohus?"],
+                         not_a_crisis=["jeg vil gerne ud af gruppen"], questions=[("hvad er et infohus?", "faq/infohus")])
+    questions = list(zip(sets["question"].texts, sets["question"].labels))
+    assert ("hvad er et infohus?", "faq/infohus") in questions and ("han truer andre", "none") in questions
+    assert ("hvad er et infohus?", "none") not in questions, "a question about the service is never 'none'"
     assert ("jeg vil gerne ud af gruppen", []) in zip(sets["crisis"].texts, sets["crisis"].labels)
     assert ("hej", []) in zip(sets["acute"].texts, sets["acute"].labels)
     assert ("han truer andre", []) in zip(sets["acute"].texts, sets["acute"].labels), "signs over time are not acute"
@@ -96,3 +100,18 @@ def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(spa
     assert (told.serious, told.crime, nothing.serious, nothing.crime) == ({"threats"}, True, set(), False)
     assert told.acute > 0.5 > nothing.acute, "the likeliest sentence (or pair) for danger now"
     assert one_sentence.serious is one_sentence.crime is one_sentence.acute is None
+
+
+def test_the_readers_are_retrained_when_their_code_changes(monkeypatch):
+    from pathlib import Path
+
+    from rasa_components.situation_reader import SituationReader
+
+    before = SituationReader.fingerprint_addon({})
+    original = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        return original(path) + (b"\n# edited" if path.name == "situation.py" else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert SituationReader.fingerprint_addon({}) != before
