@@ -271,6 +271,16 @@ def test_faith_asked_about_between_other_questions_is_answered_even_after_signs_
     assert set(slots["signs"]) == {"isolation", "religion"}
 
 
+def test_an_age_mentioned_later_is_someone_elses_unless_it_corrects(domain):
+    known = {"role": "parent", "kommune": "Helsingør", "age_band": "13_17"}
+    slots, _ = form_run(domain, text="har fået en kæreste på 24 som hun har mødt online", intent="express_worry",
+                        slots=known, requested_slot="signs", situation={"signs": ["new_friends"]})
+    assert "age_band" not in slots or slots["age_band"] == "13_17"
+    slots, _ = form_run(domain, text="undskyld, hun er faktisk 19", intent="express_worry",
+                        slots=known, requested_slot="signs", situation={"signs": []})
+    assert slots["age_band"] == "18_24"
+
+
 def test_changing_the_kommune_later_updates_it(domain):
     slots, _ = form_events(domain, text="vi bor faktisk i Odense", intent="express_worry",
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17", "signs": ["threats"]})

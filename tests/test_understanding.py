@@ -150,6 +150,13 @@ def test_a_request_stays_a_request_whatever_incident_it_mentions():
     assert resolve_intent(["request_human"], reading(incident="victim")) == "request_human"
 
 
+def test_a_question_the_question_reader_is_sure_of_is_not_a_fallback():
+    asked = reading(questions=("faq/anonymity",))
+    assert resolve_intent(["nlu_fallback", "express_worry"], asked) == "faq"
+    assert resolve_intent(["express_worry"], asked) == "express_worry", "a worry with a question stays a worry"
+    assert resolve_intent(["nlu_fallback", "express_worry"], reading()) == "nlu_fallback"
+
+
 def test_me_in_a_parents_message_is_not_a_worry_about_oneself():
     assert resolve_intent(["worry_about_self"], reading(role="parent")) == "express_worry"
     assert resolve_intent(["worry_about_self"], reading(role="self")) == "worry_about_self"

@@ -14,6 +14,7 @@ INCIDENT = "report_incident"
 SELF = "worry_about_self"
 WORRY = "express_worry"
 ENGLISH = "english"
+FAQ = "faq"
 # Guesses that give way to a place said as where someone lives.
 _UNSURE = frozenset({None, "nlu_fallback", "out_of_scope", "greet", "affirm", "deny"})
 # What the person asked for stays, whatever incident they mention with it.
@@ -46,6 +47,8 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return WORRY
     if predicted in _UNSURE and situation.gives_place:
         return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
+    if predicted in _UNSURE and situation.questions:
+        return FAQ  # "Før jeg svarer mere. Er det her anonymt?": a question the question reader is sure of
     return predicted
 
 
