@@ -55,12 +55,16 @@ def dispatch_routes(
     """Write one message per recommended route, with its number and opening hours. Without
     serious signs the infohus is the next step if the worry persists."""
     say(dispatcher, "utter_route_intro")
-    infohus = "utter_route_infohus_if_it_persists" if infohus_if_it_persists else "utter_route_infohus"
+    if infohus_if_it_persists:
+        infohus = "utter_route_infohus_if_it_persists"
+        infohus_anywhere = "utter_route_infohus_if_it_persists_unknown_kommune"
+    else:
+        infohus, infohus_anywhere = "utter_route_infohus", "utter_route_infohus_unknown_kommune"
     for route_id in routes:
         if route_id == "hotline" and for_self:
             say(dispatcher, "utter_route_hotline_self")
         elif route_id == "infohus" and place is None:
-            say(dispatcher, f"{infohus}_unknown_kommune")
+            say(dispatcher, infohus_anywhere)
         elif route_id == "infohus":
             say(dispatcher, infohus, police_district=place.police_district.name, kommune=place.kommune)
         elif route_id == "ssp":
@@ -77,8 +81,9 @@ def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings
     if findings.serious:
         say(dispatcher, "utter_assessment_serious", sign_labels=", ".join(labels(findings.serious)))
     elif findings.combination:
-        several = "_several" if len(findings.combination) > 1 else ""
-        say(dispatcher, f"utter_assessment_combination{several}", sign_labels=", ".join(labels(findings.combination)))
+        several = len(findings.combination) > 1
+        name = "utter_assessment_combination_several" if several else "utter_assessment_combination"
+        say(dispatcher, name, sign_labels=", ".join(labels(findings.combination)))
     else:
         say(dispatcher, "utter_assessment_unclear")
     say_not_a_sign(dispatcher, findings)
