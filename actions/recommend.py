@@ -81,8 +81,7 @@ def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings
     if findings.serious:
         say(dispatcher, "utter_assessment_serious", sign_labels=", ".join(labels(findings.serious)))
     elif findings.combination:
-        several = len(findings.combination) > 1
-        name = "utter_assessment_combination_several" if several else "utter_assessment_combination"
+        name = "utter_assessment_combination_several" if findings.several_changes else "utter_assessment_combination"
         say(dispatcher, name, sign_labels=", ".join(labels(findings.combination)))
     else:
         say(dispatcher, "utter_assessment_unclear")

@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import understanding
+from bot.knowledge.loading import DATA_DIR as KNOWLEDGE_DATA
 from bot.understanding.encoder import default_encoder
 from bot.understanding.intents import ACUTE, resolve_intent, ruled_out
 from bot.understanding.situation import SituationReaders, data_files, settings
@@ -78,10 +79,11 @@ class SituationReader(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        """The examples, settings and readers' code live outside Rasa's training data: retrain when
-        they change (a reader saved by older code may lack what the new code reads)."""
+        """The examples, settings, sign groups and readers' code live outside Rasa's training data:
+        retrain when they change (a reader saved by older code may lack what the new code reads)."""
         digest = hashlib.sha256()
-        for path in [*data_files(), *sorted(Path(understanding.__file__).parent.glob("*.py"))]:
+        code = sorted(Path(understanding.__file__).parent.glob("*.py"))
+        for path in [*data_files(), KNOWLEDGE_DATA / "signs.yml", *code]:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 

@@ -42,6 +42,11 @@ class SignFindings:
         return bool(self.serious or self.combination)
 
     @property
+    def several_changes(self) -> bool:
+        """Whether enough combination signs are told together to be worth advice on their own."""
+        return len(self.combination) >= load_data("signs")["several_changes"]
+
+    @property
     def describe_a_crime(self) -> bool:
         """Whether any group describes a crime (violence, threats, weapons, vandalism)."""
         groups = sign_groups()
