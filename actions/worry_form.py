@@ -236,10 +236,10 @@ def _age_band_from(tracker: Tracker, use: Use) -> dict:
     text = latest_text(tracker)
     if use is Use.ANSWER and _asked_for(tracker, "age_band"):
         return {"age_band": text}
-    band = mentioned_age_band(text)
     if tracker.get_slot("age_band") not in (None, UNKNOWN) and not is_correction(text):
         # Known already: "a boyfriend of 24" in a later message is someone else's age.
         return {}
+    band = mentioned_age_band(text)
     return {"age_band": band} if band else {}
 
 
