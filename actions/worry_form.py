@@ -103,15 +103,16 @@ def _observations_unsure_of_danger_now(tracker: Tracker) -> bool:
     return _asked_for(tracker, "signs") and not latest_situation(tracker).acute_sure
 
 
-def _is_question(text: str) -> bool:
-    return "?" in text
+def _is_question(tracker: Tracker) -> bool:
+    """A question mark, or a question the question reader found ("hvad er et infohus" unmarked)."""
+    return "?" in latest_text(tracker) or bool(latest_situation(tracker).questions)
 
 
 def _is_aside(tracker: Tracker) -> bool:
     """Whether a message between the guided questions is only a question of its own ("is this
     anonymous?"): no answer to the question asked, no signs told."""
     requested = tracker.get_slot("requested_slot")
-    if not requested or not _is_question(latest_text(tracker)) or latest_intent(tracker) in NOT_AN_ANSWER:
+    if not requested or not _is_question(tracker) or latest_intent(tracker) in NOT_AN_ANSWER:
         return False
     plain_answer = _PLAIN_ANSWERS.get(requested)
     return not ((plain_answer and plain_answer(tracker)) or _signs_in(tracker))
@@ -328,7 +329,7 @@ class ValidateWorryForm(FormValidationAction):
         incident = latest_situation(tracker).incident
         crime = {"incident": incident} if incident != "none" else {}
         told = [str(sign) for sign in value or []]
-        question = _is_question(latest_text(tracker))
+        question = _is_question(tracker)
         answered = _asked_for(tracker, "signs") and not (told and question)
         if answered or findings_from_ids(told).of_concern:
             if question and not _asked_for(tracker, "signs"):

@@ -231,6 +231,14 @@ def test_a_question_about_the_service_between_the_questions_is_answered_and_the_
     assert "signs" not in slots
 
 
+def test_a_question_without_a_question_mark_between_the_questions_is_not_taken_for_the_answer(domain):
+    known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
+    slots, sent = form_run(domain, text="hvad sker der hvis jeg ringer til jer", intent="express_worry", slots=known,
+                           requested_slot="signs", situation={"signs": [], "questions": ["faq/what_happens"]})
+    assert sent[0] == "utter_faq/what_happens"
+    assert "signs" not in slots, "the question about signs stays open"
+
+
 def test_an_unsure_faq_topic_or_a_plain_answer_is_not_taken_for_a_question(domain):
     known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
     unsure = form_run(domain, text="er det her normalt?", intent="express_worry", slots=known,
