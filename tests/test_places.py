@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.loading import load_data
-from bot.knowledge.places import district_of_kommune, kommune_names, lookup_place, police_districts, read_places, residence
+from bot.knowledge.places import (
+    NOT_HOME,
+    WRITERS_HOME,
+    district_of_kommune,
+    kommune_names,
+    lookup_place,
+    police_districts,
+    read_places,
+    residence,
+)
 
 DOMAIN_TABLE = Path(__file__).parent / "data" / "domain_police_districts.md"
 SHARED_DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "DOMAIN.md"
@@ -123,6 +132,14 @@ def test_a_shared_name_follows_the_city_named_with_it():
 def test_a_correction_is_recognised():
     assert all(mention.correction for mention in read_places("nej, vi bor faktisk i Odense"))
     assert not any(mention.correction for mention in read_places("vi bor i Odense"))
+
+
+def test_in_a_correction_a_place_where_someone_else_lives_is_not_the_home():
+    mentions = read_places("undskyld, jeg mente Viborg, ikke Randers. Vi bor i Viborg, det er min mor der bor i Randers")
+    assert residence(mentions).kommune == "Viborg"
+    assert not any(m.home > NOT_HOME for m in read_places("nej vent, jeg mente Faxe. Det er min søster der bor i Køge"))
+    assert residence(read_places("nej undskyld jeg mente Rødovre. det er mig der bor i Roskilde")).home == WRITERS_HOME
+    assert residence(read_places("Det er min søn der bor i Aarhus")).kommune == "Aarhus", "not a correction: his home"
 
 
 def test_every_shared_name_and_common_word_is_a_real_entry():

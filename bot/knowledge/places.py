@@ -146,6 +146,7 @@ class _Cues:
     weak: re.Pattern
     writer_only: re.Pattern
     denied: re.Pattern
+    someone_else_in_a_correction: re.Pattern
     window: int
     correction: re.Pattern
 
@@ -160,6 +161,7 @@ def _cues() -> _Cues:
         word_start_pattern(home["weak"]),
         word_start_pattern(home["writer_only"]),
         word_start_pattern(home["denied"]),
+        word_start_pattern(home["someone_else_in_a_correction"]),
         raw["home_window_words"],
         word_start_pattern(raw["correction"]),
     )
@@ -170,13 +172,13 @@ def _cued(tokens: list[str], start: int) -> bool:
     return any(start >= n and " ".join(tokens[start - n : start]) in _cues().before for n in (1, 2))
 
 
-def _home(text: str, words: list[re.Match], start: int) -> int:
+def _home(text: str, words: list[re.Match], start: int, correction: bool) -> int:
     """How firmly the words before the name, in the same sentence, say someone lives there."""
     cues = _cues()
     # Folded after slicing: folding changes lengths (å -> aa), so offsets of `text` do not fit it.
     preceding = fold(text[words[max(0, start - cues.window)].start() : words[start].start()])
     sentence = re.split(r"[.!?\n]|\bmen\b", preceding)[-1]
-    if cues.denied.search(sentence):
+    if cues.denied.search(sentence) or (correction and cues.someone_else_in_a_correction.search(sentence)):
         return NOT_HOME
     if cues.writer_only.search(sentence):
         return WRITERS_HOME
@@ -218,7 +220,7 @@ def read_places(text: str) -> list[PlaceMention]:
         alone = " ".join(tokens[first:after]) == whole_message
         mentions.append(PlaceMention(
             words[first].start(), words[after - 1].end(), text[words[first].start() : words[after - 1].end()],
-            entry.kommune if entry else None, HOME if alone else _home(text, words, first), correction,
+            entry.kommune if entry else None, HOME if alone else _home(text, words, first, correction), correction,
         ))
     return mentions
 
