@@ -61,7 +61,7 @@ def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership(
 def test_combination_signs_get_advice_from_the_hotline_then_ssp_for_a_pupil_then_the_infohus():
     assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline", "infohus"]
     assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == [
-        "hotline", "ssp", "infohus"]
+        "hotline", "ssp", "infohus", "underretning"], "a child drawn towards an extremist environment: underretning"
 
 
 def test_faith_or_opinions_alone_get_the_hotline_for_a_talk_and_nothing_more():

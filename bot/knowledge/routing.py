@@ -13,7 +13,8 @@ Principles, from DOMAIN.md:
   with SSP and the school first when the concern is a pupil, and underretning for a child.
 - Signs that only count in combination: advice from the hotline first, anonymously if the user
   wants; SSP too for a pupil; then the infohus, where a concrete worry about a person ends up
-  if it persists.
+  if it persists; for a child, the underretning too, as its text says when one is due (a child
+  drawn towards an extremist environment).
 - An unclear picture: the hotline.
 - Faith, opinions, provocation or loneliness alone are not signs: the hotline for a talk, and
   nothing that treats the person as a case (no infohus, SSP or underretning).
@@ -65,7 +66,7 @@ def recommend_route(situation: Situation) -> list[str]:
     if situation.serious_signs:
         routes += _serious_routes(situation)
     elif situation.signs_of_concern:
-        routes += ["hotline"] + _school_routes(situation) + ["infohus"]
+        routes += ["hotline"] + _school_routes(situation) + ["infohus"] + _child_routes(situation)
     else:
         routes.append("hotline")
     if _advised_by_the_centre(situation):
@@ -89,5 +90,8 @@ def _school_routes(situation: Situation) -> list[str]:
 def _serious_routes(situation: Situation) -> list[str]:
     # With a known kommune we can name the infohus; without it the hotline helps find the way.
     local = ["infohus", "hotline"] if situation.kommune_known else ["hotline", "infohus"]
-    child = ["underretning"] if situation.young_in_school else []
-    return _school_routes(situation) + local + child
+    return _school_routes(situation) + local + _child_routes(situation)
+
+
+def _child_routes(situation: Situation) -> list[str]:
+    return ["underretning"] if situation.young_in_school else []
