@@ -68,7 +68,8 @@ class ActionCrisisHelp(Action):
 
 
 class ActionGiveContacts(Action):
-    """The numbers that matter, plus the user's infohus when the kommune is known."""
+    """The numbers that matter, plus the user's infohus when the kommune is known, and the answers
+    to the questions asked with them ("what is this hotline, is it the police?")."""
 
     def name(self) -> str:
         return "action_give_contacts"
@@ -81,6 +82,8 @@ class ActionGiveContacts(Action):
         place = known_place(tracker)
         if place:
             say(dispatcher, "utter_contacts_infohus", kommune=place.kommune, police_district=place.police_district.name)
+        for topic in latest_situation(tracker).questions:
+            dispatcher.utter_message(response=f"utter_{topic}")
         return []
 
 

@@ -394,6 +394,13 @@ def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):
     assert EMERGENCY in joined and HOTLINE in joined and POLICE in joined and "Bornholms Politi" in joined
 
 
+def test_a_question_asked_with_the_numbers_is_answered_after_them(domain):
+    tracker = make_tracker(text="Hvad er det for en hotline, og er det politiet jeg taler med?", intent="ask_contact",
+                           situation={"questions": ["faq/hotline"]})
+    _, sent = run_action(ActionGiveContacts(), tracker, domain)
+    assert HOTLINE in texts(sent)[0] and sent[-1].get("response") == "utter_faq/hotline"
+
+
 def test_english_reply_is_in_english_with_the_hotline(domain):
     _, sent = run_action(ActionReplyInEnglish(), make_tracker(text="hello", intent="english"), domain)
     assert texts(sent)[0].startswith("Hi! I can only chat in Danish")
