@@ -162,13 +162,16 @@ class SituationReaders:
             return []
         opinions = list(acute_opinions) if acute_opinions is not None else [None] * len(texts)
         matrix = self.features.transform(texts)
-        sign_scores = self.signs.scores(matrix)
+        affirmed = [_affirmed(text) for text in texts]
+        sign_scores = self.signs.scores(
+            matrix if affirmed == list(texts) else self.features.transform([a or t for a, t in zip(affirmed, texts)]))
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
         in_sentences = self._read_sentences(texts)
         signs_read = [
-            signs + [group for group in sorted(told.serious or ()) if group not in signs]
-            for signs, told in zip(self.signs.labels_of(sign_scores), in_sentences)
+            (signs + [group for group in sorted(told.serious or ()) if group not in signs]) if remains else []
+            for signs, told, remains in zip(self.signs.labels_of(sign_scores), in_sentences, affirmed)
         ]
+        serious_probability = np.where([bool(remains) for remains in affirmed], serious_probability, 0.0)
         incidents = [
             incident if told.crime is not False else "none"
             for incident, told in zip(self.incident.read(matrix), in_sentences)
@@ -252,7 +255,7 @@ class SituationReaders:
             before = found[index]
             asked = single and is_question(unit) and topic != NO_QUESTION and topic not in before.questions
             found[index] = _InSentences(
-                before.serious | ({group for group in groups if group in _serious()} if single else set()),
+                before.serious | ({group for group in groups if group in _serious()} if single and not _denies(unit) else set()),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
                 max(before.acute, float(acute)),
                 before.questions + ((topic,) if asked else ()),
@@ -271,6 +274,29 @@ class _InSentences:
 
 
 NO_QUESTION = "none"
+
+
+def _denies(sentence: str) -> bool:
+    """A sentence that denies signs: "Ingen trusler, ingen grupper.", "Intet online, vi ved af."."""
+    start = re.sub(r"^\W+", "", fold(sentence))
+    return bool(_denial_starts().match(start)) and not _denial_exceptions().match(start)
+
+
+@cache
+def _denial_starts() -> re.Pattern:
+    return word_start_pattern([rf"{word}\b" for word in settings()["signs"]["denial"]["starts"]])
+
+
+@cache
+def _denial_exceptions() -> re.Pattern:
+    return word_start_pattern(settings()["signs"]["denial"]["not_when"])
+
+
+def _affirmed(text: str) -> str:
+    """The message without its sentences that deny signs: the signs are read from what remains."""
+    parts = sentences(text)
+    kept = [sentence for sentence in parts if not _denies(sentence)]
+    return text if len(kept) == len(parts) else " ".join(kept)
 
 
 def is_question(sentence: str) -> bool:

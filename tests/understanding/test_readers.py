@@ -6,7 +6,7 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import SituationReaders, training_sets
+from bot.understanding.situation import SituationReaders, _affirmed, training_sets
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -100,6 +100,21 @@ def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(spa
     assert (told.serious, told.crime, nothing.serious, nothing.crime) == ({"threats"}, True, set(), False)
     assert told.acute > 0.5 > nothing.acute, "the likeliest sentence (or pair) for danger now"
     assert one_sentence.serious is one_sentence.crime is one_sentence.acute is None
+
+
+def test_a_sentence_that_denies_a_sign_tells_none(space):
+    features = space.transform(THREATS + OTHER)
+    signs = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(
+        features, [["threats"]] * len(THREATS) + [[]] * len(OTHER))
+    incident = ChoiceReader(("witness", "victim", "none"), "none", 0.5, 10.0, 1.0).fit(
+        features, ["witness"] * len(THREATS) + ["none"] * len(OTHER))
+    acute = MultiLabelReader(("acute",), {}, 10.0, 1.0).fit(features, [["acute"]] * len(THREATS) + [[]] * len(OTHER))
+    readers = SituationReaders(space, signs, flags=None, role=None, incident=incident, acute=acute)
+    denied, told = readers._read_sentences(["Hun går til håndbold. Ingen trusler mod sin lærer.",
+                                            "Hun går til håndbold. Han truer sin lærer."])
+    assert (denied.serious, told.serious) == (set(), {"threats"})
+    assert _affirmed("Hun går til håndbold. Ingen trusler mod nogen.") == "Hun går til håndbold."
+    assert _affirmed("Ingen tvivl om at han truer læreren.") == "Ingen tvivl om at han truer læreren."
 
 
 def test_the_readers_are_retrained_when_their_code_changes(monkeypatch):
