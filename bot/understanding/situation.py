@@ -167,9 +167,11 @@ class SituationReaders:
             matrix if affirmed == list(texts) else self.features.transform([a or t for a, t in zip(affirmed, texts)]))
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
         in_sentences = self._read_sentences(texts)
+        in_affirmed = in_sentences if affirmed == list(texts) else self._read_sentences(
+            [remains or text for remains, text in zip(affirmed, texts)])
         signs_read = [
             (signs + [group for group in sorted(told.serious or ()) if group not in signs]) if remains else []
-            for signs, told, remains in zip(self.signs.labels_of(sign_scores), in_sentences, affirmed)
+            for signs, told, remains in zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed)
         ]
         serious_probability = np.where([bool(remains) for remains in affirmed], serious_probability, 0.0)
         incidents = [
@@ -255,7 +257,7 @@ class SituationReaders:
             before = found[index]
             asked = single and is_question(unit) and topic != NO_QUESTION and topic not in before.questions
             found[index] = _InSentences(
-                before.serious | ({group for group in groups if group in _serious()} if single and not _denies(unit) else set()),
+                before.serious | ({group for group in groups if group in _serious()} if single else set()),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
                 max(before.acute, float(acute)),
                 before.questions + ((topic,) if asked else ()),
@@ -276,10 +278,17 @@ class _InSentences:
 NO_QUESTION = "none"
 
 
-def _denies(sentence: str) -> bool:
-    """A sentence that denies signs: "Ingen trusler, ingen grupper.", "Intet online, vi ved af."."""
-    start = re.sub(r"^\W+", "", fold(sentence))
-    return bool(_denial_starts().match(start)) and not _denial_exceptions().match(start)
+def _denies(clause: str) -> bool:
+    """A clause that denies signs: "Ingen trusler, ingen grupper", "han har aldrig sagt noget om våben"."""
+    start = re.sub(r"^\W+", "", fold(clause))
+    if _denial_exceptions().match(start):
+        return False
+    return bool(_denial_starts().match(start) or _denial_phrases().search(start))
+
+
+@cache
+def _denial_phrases() -> re.Pattern:
+    return word_start_pattern(settings()["signs"]["denial"]["phrases"])
 
 
 @cache
@@ -292,10 +301,14 @@ def _denial_exceptions() -> re.Pattern:
     return word_start_pattern(settings()["signs"]["denial"]["not_when"])
 
 
+_CLAUSE_BREAK = re.compile(r",?\s+men\s+|;\s*")
+
+
 def _affirmed(text: str) -> str:
-    """The message without its sentences that deny signs: the signs are read from what remains."""
-    parts = sentences(text)
-    kept = [sentence for sentence in parts if not _denies(sentence)]
+    """The message without its sentences, or clauses before or after 'men', that deny signs: the
+    signs are read from what remains."""
+    parts = [clause for sentence in sentences(text) for clause in _CLAUSE_BREAK.split(sentence) if clause.strip()]
+    kept = [clause for clause in parts if not _denies(clause)]
     return text if len(kept) == len(parts) else " ".join(kept)
 
 

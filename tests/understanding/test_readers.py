@@ -110,11 +110,14 @@ def test_a_sentence_that_denies_a_sign_tells_none(space):
         features, ["witness"] * len(THREATS) + ["none"] * len(OTHER))
     acute = MultiLabelReader(("acute",), {}, 10.0, 1.0).fit(features, [["acute"]] * len(THREATS) + [[]] * len(OTHER))
     readers = SituationReaders(space, signs, flags=None, role=None, incident=incident, acute=acute)
-    denied, told = readers._read_sentences(["Hun går til håndbold. Ingen trusler mod sin lærer.",
-                                            "Hun går til håndbold. Han truer sin lærer."])
-    assert (denied.serious, told.serious) == (set(), {"threats"})
-    assert _affirmed("Hun går til håndbold. Ingen trusler mod nogen.") == "Hun går til håndbold."
+    denied = "Hun går til håndbold. Ingen trusler mod sin lærer."
+    told = "Hun går til håndbold. Han truer sin lærer."
+    in_denied, in_told = readers._read_sentences([_affirmed(denied), _affirmed(told)])
+    assert (in_denied.serious, in_told.serious) == (None, {"threats"}), "read from what is not denied"
+    assert _affirmed("Hun går til håndbold. Han har aldrig sagt noget om våben.") == "Hun går til håndbold."
+    assert _affirmed("Han har en kniv, men ingen pistol.") == "Han har en kniv"
     assert _affirmed("Ingen tvivl om at han truer læreren.") == "Ingen tvivl om at han truer læreren."
+    assert _affirmed("Han vil ikke gå i skole mere.") == "Han vil ikke gå i skole mere.", "a change, not a denial"
 
 
 def test_the_readers_are_retrained_when_their_code_changes(monkeypatch):
