@@ -6,10 +6,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import known_place, latest_situation, say, say_hotline_closed_if_needed
+from actions.messages import known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
 from actions.recommend import dispatch_routes
 from actions.worry_form import facts_told
-from bot.knowledge.routing import Situation, recommend_route
+from bot.knowledge.answers import band_in_school, mentioned_age_band
+from bot.knowledge.places import lookup_place, read_places, residence
+from bot.knowledge.routing import Role, Situation, recommend_route
+from bot.knowledge.signs import findings_from_ids
 
 
 class ActionAcuteDanger(Action):
@@ -87,8 +90,24 @@ class ActionGiveContacts(Action):
         return []
 
 
+# The routes with an English text (the infohus is written with its police district below).
+_ENGLISH_ROUTES = {
+    "police": "utter_route_police_en",
+    "victim_support": "utter_route_victim_support_en",
+    "school_leadership": "utter_route_school_leadership_en",
+    "ssp": "utter_route_ssp_en",
+    "hotline": "utter_route_hotline_en",
+    "underretning": "utter_route_underretning_en",
+    "center": "utter_route_center_en",
+    "exit_help": "utter_route_exit_help_en",
+}
+
+
 class ActionReplyInEnglish(Action):
-    """A short English answer with the hotline number."""
+    """An English message gets its answer in English, routed like a Danish one from what the
+    readers made of it: a crisis gets Livslinien, a crime seen or suffered the police, a worry
+    about oneself exit help, signs about someone else the infohus of the police district of a
+    place named as where they live."""
 
     def name(self) -> str:
         return "action_reply_in_english"
@@ -96,5 +115,28 @@ class ActionReplyInEnglish(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        say(dispatcher, "utter_english")
+        say(dispatcher, "utter_english_intro")
+        reading = latest_situation(tracker)
+        if reading.crisis:
+            say(dispatcher, "utter_route_livslinien_en")
+            return []
+        home = residence(read_places(latest_text(tracker)))
+        place = lookup_place(home.kommune) if home and home.kommune else known_place(tracker)
+        findings = findings_from_ids(list(reading.signs))
+        routes = recommend_route(Situation(
+            role=Role(reading.role) if reading.role in {role.value for role in Role} else Role.UNKNOWN,
+            serious_signs=bool(findings.serious),
+            signs_of_concern=findings.of_concern,
+            crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
+            victim=reading.incident == "victim",
+            kommune_known=place is not None,
+            young_in_school=bool(band_in_school(mentioned_age_band(latest_text(tracker)))),
+        ))
+        for route_id in routes:
+            if route_id == "infohus" and place is None:
+                say(dispatcher, "utter_route_infohus_unknown_kommune_en")
+            elif route_id == "infohus":
+                say(dispatcher, "utter_route_infohus_en", kommune=place.kommune, police_district=place.police_district.name)
+            elif route_id in _ENGLISH_ROUTES:
+                say(dispatcher, _ENGLISH_ROUTES[route_id])
         return []

@@ -402,9 +402,26 @@ def test_a_question_asked_with_the_numbers_is_answered_after_them(domain):
 
 
 def test_english_reply_is_in_english_with_the_hotline(domain):
-    _, sent = run_action(ActionReplyInEnglish(), make_tracker(text="hello", intent="english"), domain)
-    assert texts(sent)[0].startswith("Hi! I can only chat in Danish")
-    assert HOTLINE in texts(sent)[0] and route("hotline").hours.text_en in texts(sent)[0]
+    _, sent = run_action(ActionReplyInEnglish(), make_tracker(text="hello there", intent="english"), domain)
+    assert texts(sent)[0].startswith("Hi! I am a chat assistant") and EMERGENCY in texts(sent)[0]
+    assert HOTLINE in texts(sent)[1] and route("hotline").hours.text_en in texts(sent)[1]
+
+
+def test_english_messages_are_routed_in_english_like_danish_ones(domain):
+    worry = make_tracker(text="My nephew lives in Aarhus and shares videos saying Jews should be killed",
+                         intent="english", situation={"signs": ["violent_messages"], "role": "relative", "language": "en"})
+    joined = "\n".join(texts(run_action(ActionReplyInEnglish(), worry, domain)[1]))
+    assert "Østjyllands Politi" in joined and "infohus" in joined and HOTLINE in joined
+    crisis = make_tracker(text="I cannot go on living", intent="english", situation={"crisis": True, "language": "en"})
+    assert LIVSLINIEN in texts(run_action(ActionReplyInEnglish(), crisis, domain)[1])[-1]
+    victim = make_tracker(text="someone sprayed a swastika on our shop last night", intent="english",
+                          situation={"incident": "victim", "language": "en"})
+    joined = "\n".join(texts(run_action(ActionReplyInEnglish(), victim, domain)[1]))
+    assert POLICE in joined and VICTIM_SUPPORT in joined
+    self_worry = make_tracker(text="I want to get out of the group I am in", intent="english",
+                              situation={"role": "self", "language": "en"})
+    joined = "\n".join(texts(run_action(ActionReplyInEnglish(), self_worry, domain)[1]))
+    assert "mentor" in joined and HOTLINE in joined and POLICE not in joined
 
 
 # -- misunderstandings ---------------------------------------------------------------------------------

@@ -109,4 +109,5 @@ def contact_variables() -> dict[str, str]:
         "victim_support_number": route("victim_support").number,
         "livslinien_number": livslinien.number,
         "livslinien_hours": livslinien.hours.text_da,
+        "livslinien_hours_en": livslinien.hours.text_en,
     }
