@@ -12,7 +12,7 @@ from actions.worry_form import facts_told
 from bot.knowledge.answers import band_in_school, mentioned_age_band
 from bot.knowledge.places import lookup_place, read_places, residence
 from bot.knowledge.routing import Role, Situation, recommend_route
-from bot.knowledge.signs import findings_from_ids
+from bot.knowledge.signs import SignFindings, findings_from_ids
 
 
 class ActionAcuteDanger(Action):
@@ -115,16 +115,21 @@ class ActionReplyInEnglish(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        say(dispatcher, "utter_english_intro")
+        if tracker.get_slot("language") != "en":
+            say(dispatcher, "utter_english_intro")
         reading = latest_situation(tracker)
         if reading.crisis:
             say(dispatcher, "utter_route_livslinien_en")
             return []
         home = residence(read_places(latest_text(tracker)))
         place = lookup_place(home.kommune) if home and home.kommune else known_place(tracker)
-        findings = findings_from_ids(list(reading.signs))
+        # What earlier English messages told counts too: "he lives in Hvidovre" after the signs.
+        signs = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *reading.signs]))
+        findings = findings_from_ids(signs)
+        role = reading.role if reading.role != Role.UNKNOWN.value else tracker.get_slot("role")
+        self._say_assessment(dispatcher, findings)
         routes = recommend_route(Situation(
-            role=Role(reading.role) if reading.role in {role.value for role in Role} else Role.UNKNOWN,
+            role=Role(role) if role in {role.value for role in Role} else Role.UNKNOWN,
             serious_signs=bool(findings.serious),
             signs_of_concern=findings.of_concern,
             crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
@@ -139,4 +144,19 @@ class ActionReplyInEnglish(Action):
                 say(dispatcher, "utter_route_infohus_en", kommune=place.kommune, police_district=place.police_district.name)
             elif route_id in _ENGLISH_ROUTES:
                 say(dispatcher, _ENGLISH_ROUTES[route_id])
-        return []
+        if findings.of_concern and place is None:
+            say(dispatcher, "utter_ask_kommune_en")
+        kept = {"noted_signs": signs, "role": role if role in {r.value for r in Role} else None,
+                "kommune": place.kommune if place else None,
+                # Inside the guided questions an English aside is answered, and the questions go on.
+                "language": None if tracker.active_loop.get("name") else "en"}
+        return [SlotSet(slot, value) for slot, value in kept.items() if value]
+
+    @staticmethod
+    def _say_assessment(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:
+        if findings.serious:
+            say(dispatcher, "utter_assessment_serious_en")
+        elif findings.combination:
+            say(dispatcher, "utter_assessment_combination_en")
+        elif findings.not_a_sign:
+            say(dispatcher, "utter_not_a_sign_en")

@@ -412,6 +412,19 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
                          intent="english", situation={"signs": ["violent_messages"], "role": "relative", "language": "en"})
     joined = "\n".join(texts(run_action(ActionReplyInEnglish(), worry, domain)[1]))
     assert "Østjyllands Politi" in joined and "infohus" in joined and HOTLINE in joined
+    assert "give reason to act" in joined
+    unplaced = make_tracker(text="My nephew shares videos saying Jews should be killed", intent="english",
+                            situation={"signs": ["violent_messages"], "role": "relative", "language": "en"})
+    events, sent = run_action(ActionReplyInEnglish(), unplaced, domain)
+    assert "town or kommune" in texts(sent)[-1] and slot_events(events)["noted_signs"] == ["violent_messages"]
+    placed_later = make_tracker(text="Hvidovre", intent="express_worry", situation={"language": "da"},
+                                slots={"noted_signs": ["violent_messages"], "role": "relative", "language": "en"})
+    later = texts(run_action(ActionReplyInEnglish(), placed_later, domain)[1])
+    assert "Københavns Vestegns Politi" in "\n".join(later) and not later[0].startswith("Hi!"), "no second greeting"
+    faith = make_tracker(text="My daughter converted to Islam and prays five times a day", intent="english",
+                         situation={"signs": ["religion"], "role": "parent", "language": "en"})
+    joined = "\n".join(texts(run_action(ActionReplyInEnglish(), faith, domain)[1]))
+    assert "not signs of extremism on their own" in joined and "The local infohus" not in joined and "12 police" not in joined
     crisis = make_tracker(text="I cannot go on living", intent="english", situation={"crisis": True, "language": "en"})
     assert LIVSLINIEN in texts(run_action(ActionReplyInEnglish(), crisis, domain)[1])[-1]
     victim = make_tracker(text="someone sprayed a swastika on our shop last night", intent="english",

@@ -28,6 +28,7 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _SPACES = re.compile(r"\s+")
 INTRO = ("utter_intro", "utter_privacy_notice")
 QUESTIONS = {"utter_ask_role": "role", "utter_ask_kommune": "kommune", "utter_ask_kommune_unclear": "kommune",
+             "utter_ask_kommune_en": "kommune",
              "utter_ask_age_band": "age", "utter_ask_signs": "signs"}
 DONT_KNOW = "ved ikke"
 MAX_QUESTIONS = 8
