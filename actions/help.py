@@ -103,6 +103,11 @@ _ENGLISH_ROUTES = {
 }
 
 
+# Writers worried about someone else, who are asked where that person lives.
+_ENGLISH_ASKS_WHERE_FOR = {Role.PARENT.value, Role.RELATIVE.value, Role.FRIEND.value, Role.SCHOOL_STAFF.value,
+                           Role.PROFESSIONAL.value, Role.KOMMUNE.value}
+
+
 class ActionReplyInEnglish(Action):
     """An English message gets its answer in English, routed like a Danish one from what the
     readers made of it: a crisis gets Livslinien, a crime seen or suffered the police, a worry
@@ -144,7 +149,8 @@ class ActionReplyInEnglish(Action):
                 say(dispatcher, "utter_route_infohus_en", kommune=place.kommune, police_district=place.police_district.name)
             elif route_id in _ENGLISH_ROUTES:
                 say(dispatcher, _ENGLISH_ROUTES[route_id])
-        if findings.of_concern and place is None:
+        about_someone = findings.of_concern or role in _ENGLISH_ASKS_WHERE_FOR
+        if about_someone and place is None and reading.incident == "none":
             say(dispatcher, "utter_ask_kommune_en")
         kept = {"noted_signs": signs, "role": role if role in {r.value for r in Role} else None,
                 "kommune": place.kommune if place else None,

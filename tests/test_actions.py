@@ -421,6 +421,9 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
                                 slots={"noted_signs": ["violent_messages"], "role": "relative", "language": "en"})
     later = texts(run_action(ActionReplyInEnglish(), placed_later, domain)[1])
     assert "Københavns Vestegns Politi" in "\n".join(later) and not later[0].startswith("Hi!"), "no second greeting"
+    parent = make_tracker(text="Hi, I'm worried about my son, he's 16.", intent="english",
+                          situation={"role": "parent", "language": "en"})
+    assert "town or kommune" in texts(run_action(ActionReplyInEnglish(), parent, domain)[1])[-1]
     faith = make_tracker(text="My daughter converted to Islam and prays five times a day", intent="english",
                          situation={"signs": ["religion"], "role": "parent", "language": "en"})
     joined = "\n".join(texts(run_action(ActionReplyInEnglish(), faith, domain)[1]))
