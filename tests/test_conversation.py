@@ -162,10 +162,12 @@ def test_someone_worried_about_themself_gets_exit_help_not_the_police(chat):
     assert POLICE not in replies
 
 
-def test_english_gets_a_short_english_answer(chat):
+def test_english_gets_an_english_answer(chat):
     replies = chat("Hello, my nephew keeps talking about joining some militia. Who could I talk to?")
-    english = next(r for r in replies if r.startswith("Hi!"))
-    assert HOTLINE in english and route("hotline").hours.text_en in english
+    assert replies[0].startswith("Hi! I am a chat assistant")
+    english = "\n".join(replies)
+    assert HOTLINE in english and route("hotline").hours.text_en in english and "Hotline mod radikalisering" in english
+    assert "Ring " not in english, "no Danish route text"
 
 
 def test_asking_for_a_human_in_the_middle_hands_over_with_a_case_code(chat):
