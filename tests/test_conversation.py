@@ -164,8 +164,9 @@ def test_someone_worried_about_themself_gets_exit_help_not_the_police(chat):
 
 def test_english_gets_an_english_answer(chat):
     replies = chat("Hello, my nephew keeps talking about joining some militia. Who could I talk to?")
-    assert replies[0].startswith("Hi! I am a chat assistant")
-    english = "\n".join(replies)
+    first = next(index for index, reply in enumerate(replies) if reply.startswith("Hi!"))
+    assert replies[first].startswith("Hi! I am a chat assistant")
+    english = "\n".join(replies[first:])
     assert HOTLINE in english and route("hotline").hours.text_en in english and "Hotline mod radikalisering" in english
     assert "Ring " not in english, "no Danish route text"
 
