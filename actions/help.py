@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
-from actions.recommend import dispatch_routes
+from actions.recommend import dispatch_routes, role_of
 from actions.worry_form import facts_told
 from bot.knowledge.answers import band_in_school, mentioned_age_band
 from bot.knowledge.places import lookup_place, read_places, residence
@@ -104,8 +104,7 @@ _ENGLISH_ROUTES = {
 
 
 # Writers worried about someone else, who are asked where that person lives.
-_ENGLISH_ASKS_WHERE_FOR = {Role.PARENT.value, Role.RELATIVE.value, Role.FRIEND.value, Role.SCHOOL_STAFF.value,
-                           Role.PROFESSIONAL.value, Role.KOMMUNE.value}
+_ENGLISH_ASKS_WHERE_FOR = {Role.PARENT, Role.RELATIVE, Role.FRIEND, Role.SCHOOL_STAFF, Role.PROFESSIONAL, Role.KOMMUNE}
 
 
 class ActionReplyInEnglish(Action):
@@ -131,10 +130,12 @@ class ActionReplyInEnglish(Action):
         # What earlier English messages told counts too: "he lives in Hvidovre" after the signs.
         signs = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *reading.signs]))
         findings = findings_from_ids(signs)
-        role = reading.role if reading.role != Role.UNKNOWN.value else tracker.get_slot("role")
+        role = role_of(reading.role)
+        if role is Role.UNKNOWN:
+            role = role_of(tracker.get_slot("role"))
         self._say_assessment(dispatcher, findings)
         routes = recommend_route(Situation(
-            role=Role(role) if role in {role.value for role in Role} else Role.UNKNOWN,
+            role=role,
             serious_signs=bool(findings.serious),
             signs_of_concern=findings.of_concern,
             crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
@@ -152,7 +153,7 @@ class ActionReplyInEnglish(Action):
         about_someone = findings.of_concern or role in _ENGLISH_ASKS_WHERE_FOR
         if about_someone and place is None and reading.incident == "none":
             say(dispatcher, "utter_ask_kommune_en")
-        kept = {"noted_signs": signs, "role": role if role in {r.value for r in Role} else None,
+        kept = {"noted_signs": signs, "role": None if role is Role.UNKNOWN else role.value,
                 "kommune": place.kommune if place else None,
                 # Inside the guided questions an English aside is answered, and the questions go on.
                 "language": None if tracker.active_loop.get("name") else "en"}

@@ -13,9 +13,13 @@ from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids, labels
 
 
-def _role(tracker: Tracker) -> Role:
-    value = tracker.get_slot("role")
+def role_of(value: str | None) -> Role:
+    """The role a slot or a reading names; UNKNOWN for anything else (a typed answer, None)."""
     return Role(value) if value in {role.value for role in Role} else Role.UNKNOWN
+
+
+def _role(tracker: Tracker) -> Role:
+    return role_of(tracker.get_slot("role"))
 
 
 def _young_in_school(tracker: Tracker, role: Role) -> bool:

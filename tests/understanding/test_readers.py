@@ -86,14 +86,20 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     assert not _is_acute(low - 0.01, danger=True, opinion=1.0)
 
 
-def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(space):
+@pytest.fixture(scope="module")
+def threat_readers(space):
+    """Sign, incident and acute readers that learned the threats as threats, crimes and danger now."""
     features = space.transform(THREATS + OTHER)
-    labels = [["threats"]] * len(THREATS) + [[]] * len(OTHER)
-    signs = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(features, labels)
+    signs = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(
+        features, [["threats"]] * len(THREATS) + [[]] * len(OTHER))
     incident = ChoiceReader(("witness", "victim", "none"), "none", 0.5, 10.0, 1.0).fit(
         features, ["witness"] * len(THREATS) + ["none"] * len(OTHER))
     acute = MultiLabelReader(("acute",), {}, 10.0, 1.0).fit(features, [["acute"]] * len(THREATS) + [[]] * len(OTHER))
-    readers = SituationReaders(space, signs, flags=None, role=None, incident=incident, acute=acute)
+    return SituationReaders(space, signs, flags=None, role=None, incident=incident, acute=acute)
+
+
+def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(threat_readers):
+    readers = threat_readers
     long_message = "Vi skal på ferie. Hun går til håndbold. Han truer sin lærer. De bager boller i klubben."
     harmless = "Vi skal på ferie. Hun går til håndbold. De bager boller i klubben."
     told, nothing, one_sentence = readers._read_sentences([long_message, harmless, "han truer sin lærer"])
@@ -102,14 +108,8 @@ def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(spa
     assert one_sentence.serious is one_sentence.crime is one_sentence.acute is None
 
 
-def test_a_sentence_that_denies_a_sign_tells_none(space):
-    features = space.transform(THREATS + OTHER)
-    signs = MultiLabelReader(("threats",), {"threats": 0.5}, 10.0, 1.0).fit(
-        features, [["threats"]] * len(THREATS) + [[]] * len(OTHER))
-    incident = ChoiceReader(("witness", "victim", "none"), "none", 0.5, 10.0, 1.0).fit(
-        features, ["witness"] * len(THREATS) + ["none"] * len(OTHER))
-    acute = MultiLabelReader(("acute",), {}, 10.0, 1.0).fit(features, [["acute"]] * len(THREATS) + [[]] * len(OTHER))
-    readers = SituationReaders(space, signs, flags=None, role=None, incident=incident, acute=acute)
+def test_a_sentence_that_denies_a_sign_tells_none(threat_readers):
+    readers = threat_readers
     denied = "Hun går til håndbold. Ingen trusler mod sin lærer."
     told = "Hun går til håndbold. Han truer sin lærer."
     in_denied, in_told = readers._read_sentences([_affirmed(denied), _affirmed(told)])
