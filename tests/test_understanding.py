@@ -54,7 +54,11 @@ def test_age_bands(text, band):
 @pytest.mark.parametrize(
     ("text", "band"),
     [("en elev i 8. klasse", "13_17"), ("min søn på 15", "13_17"), ("en 17-årig", "13_17"),
-     ("min datter er blevet 19", "18_24"), ("han har været der i 2 år", None), ("vi har boet her i 10 år", None)],
+     ("min datter er blevet 19", "18_24"), ("han har været der i 2 år", None), ("vi har boet her i 10 år", None),
+     # English, and the writer's own age, which is not the age of the person of concern
+     ("their son is 16 and lately", "13_17"), ("a 16 year old boy", "13_17"),
+     ("Vi er 81 og 79 år og har et barnebarn på 17", "13_17"), ("jeg er 15 og bekymret for min ven", None),
+     ("I'm 45 and my son is 15", "13_17")],
 )
 def test_ages_mentioned_in_passing(text, band):
     assert mentioned_age_band(text) == band

@@ -73,7 +73,7 @@ def _age_from_grade(folded: str) -> int | None:
 
 def parse_age_band(text: str) -> str | None:
     """The age band from answers like '15', 'han er 16 år', '8. klasse', '13-17 år', 'voksen'."""
-    folded = fold(text)
+    folded = _writer_age().sub(" ", fold(text))
     age = _age_from_grade(folded)
     if age is None:
         # "under 13" means at most 12
@@ -93,9 +93,14 @@ def _age_mentions() -> tuple[re.Pattern, ...]:
     return tuple(re.compile(fold(pattern)) for pattern in _vocab()["age_mention_patterns"])
 
 
+@cache
+def _writer_age() -> re.Pattern:
+    return re.compile("|".join(fold(pattern) for pattern in _vocab()["writer_age_patterns"]))
+
+
 def mentioned_age_band(text: str) -> str | None:
     """The age band when a message mentions an age in passing, else None (stricter than parse)."""
-    folded = fold(text)
+    folded = _writer_age().sub(" ", fold(text))
     age = _age_from_grade(folded)
     if age is None:
         match = next((m for m in (p.search(folded) for p in _age_mentions()) if m), None)
