@@ -6,11 +6,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
-from actions.recommend import dispatch_routes, role_of
+from actions.messages import faq_topic, known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
+from actions.recommend import dispatch_assessment, dispatch_routes, place_told, situation_told
 from actions.worry_form import facts_told
-from bot.knowledge.answers import band_in_school, mentioned_age_band
-from bot.knowledge.places import lookup_place, read_places, residence
+from bot.knowledge.answers import english_question_confidence
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids
 
@@ -27,13 +26,26 @@ class ActionAcuteDanger(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         situation = latest_situation(tracker)
+        in_the_questions = tracker.active_loop.get("name") == "worry_form"
+        findings = findings_from_ids(list(situation.signs))
         if situation.language == "en":
             say(dispatcher, "utter_acute_danger_en")
             say(dispatcher, "utter_acute_after_en")
+        elif situation.crisis:
+            say(dispatcher, "utter_acute_danger")
+            say(dispatcher, "utter_route_livslinien")
+        elif findings.of_concern and not situation.acute_sure and not in_the_questions:
+            # Danger now is not certain, and the message tells its story: the advice follows at once.
+            say(dispatcher, "utter_acute_danger")
+            place = place_told(tracker)
+            dispatch_assessment(dispatcher, findings)
+            dispatch_routes(dispatcher, recommend_route(situation_told(tracker, findings, place)), place,
+                            infohus_if_it_persists=not findings.serious)
+            say(dispatcher, "utter_route_outro")
         else:
             say(dispatcher, "utter_acute_danger")
-            say(dispatcher, "utter_route_livslinien" if situation.crisis else "utter_acute_after")
-        told = facts_told(tracker) if tracker.active_loop.get("name") == "worry_form" else {}
+            say(dispatcher, "utter_acute_after")
+        told = facts_told(tracker) if in_the_questions else {}
         return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in told.items()]
 
 
@@ -103,6 +115,36 @@ _ENGLISH_ROUTES = {
 }
 
 
+# The FAQ answers in English, by FAQ topic.
+_ENGLISH_FAQ = {
+    "faq/infohus": "utter_faq_infohus_en",
+    "faq/ssp": "utter_faq_ssp_en",
+    "faq/hotline": "utter_faq_hotline_en",
+    "faq/extremism": "utter_faq_extremism_en",
+    "faq/warning_signs": "utter_faq_warning_signs_en",
+    "faq/not_a_sign": "utter_faq_not_a_sign_en",
+    "faq/what_happens": "utter_faq_what_happens_en",
+    "faq/anonymity": "utter_faq_anonymity_en",
+    "faq/mentor": "utter_faq_mentor_en",
+    "faq/online": "utter_faq_online_en",
+    "faq/action_plan": "utter_faq_action_plan_en",
+    "faq/municipal_plan": "utter_faq_municipal_plan_en",
+    "faq/exit": "utter_faq_exit_en",
+    "faq/duty_to_report": "utter_faq_duty_to_report_en",
+    "faq/center": "utter_faq_center_en",
+}
+
+
+def _english_questions(tracker: Tracker) -> list[str]:
+    """The FAQ topics an English message asks about: those the question reader found, else the
+    FAQ selector's topic of a message with a question mark when it is sure enough."""
+    topics = list(latest_situation(tracker).questions)
+    if not topics and "?" in latest_text(tracker):
+        topic = faq_topic(tracker, english_question_confidence())
+        topics = [topic] if topic else []
+    return [topic for topic in topics if topic in _ENGLISH_FAQ]
+
+
 # Writers worried about someone else, who are asked where that person lives.
 _ENGLISH_ASKS_WHERE_FOR = {Role.PARENT, Role.RELATIVE, Role.FRIEND, Role.SCHOOL_STAFF, Role.PROFESSIONAL, Role.KOMMUNE}
 
@@ -125,25 +167,21 @@ class ActionReplyInEnglish(Action):
         if reading.crisis:
             say(dispatcher, "utter_route_livslinien_en")
             return []
-        home = residence(read_places(latest_text(tracker)))
-        place = lookup_place(home.kommune) if home and home.kommune else known_place(tracker)
+        place = place_told(tracker)
         # What earlier English messages told counts too: "he lives in Hvidovre" after the signs.
         signs = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *reading.signs]))
         findings = findings_from_ids(signs)
-        role = role_of(reading.role)
-        if role is Role.UNKNOWN:
-            role = role_of(tracker.get_slot("role"))
+        situation = situation_told(tracker, findings, place)
+        role = situation.role
+        questions = _english_questions(tracker)
+        told_a_worry = bool(findings_from_ids(list(reading.signs)).of_concern) or reading.incident != "none"
+        if questions and not told_a_worry:
+            # A question about the service gets its answer, not the routes of a worry.
+            for topic in questions:
+                say(dispatcher, _ENGLISH_FAQ[topic])
+            return [SlotSet("language", "en")] if not tracker.active_loop.get("name") else []
         self._say_assessment(dispatcher, findings)
-        routes = recommend_route(Situation(
-            role=role,
-            serious_signs=bool(findings.serious),
-            signs_of_concern=findings.of_concern,
-            crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
-            victim=reading.incident == "victim",
-            kommune_known=place is not None,
-            young_in_school=bool(band_in_school(mentioned_age_band(latest_text(tracker)))),
-        ))
-        for route_id in routes:
+        for route_id in recommend_route(situation):
             if route_id == "infohus" and place is None:
                 say(dispatcher, "utter_route_infohus_unknown_kommune_en")
             elif route_id == "infohus":
@@ -151,6 +189,8 @@ class ActionReplyInEnglish(Action):
             elif route_id in _ENGLISH_ROUTES:
                 say(dispatcher, _ENGLISH_ROUTES[route_id])
         about_someone = findings.of_concern or role in _ENGLISH_ASKS_WHERE_FOR
+        for topic in questions:
+            say(dispatcher, _ENGLISH_FAQ[topic])
         if about_someone and place is None and reading.incident == "none":
             say(dispatcher, "utter_ask_kommune_en")
         kept = {"noted_signs": signs, "role": None if role is Role.UNKNOWN else role.value,

@@ -78,6 +78,12 @@ def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
+def faq_topic(tracker: Tracker, minimum: float) -> str | None:
+    """The FAQ selector's topic of the latest message ('faq/ssp'), when it is at least `minimum` sure of it."""
+    faq = ((tracker.latest_message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    return faq.get("intent_response_key") if (faq.get("confidence") or 0.0) >= minimum else None
+
+
 def latest_situation(tracker: Tracker) -> SituationReading:
     """What the NLU's situation readers made of the latest message (empty for a button's payload)."""
     return SituationReading.from_dict(tracker.latest_message.get("situation"))

@@ -6,9 +6,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import known_place, say, say_hotline_closed_if_needed
-from bot.knowledge.answers import band_in_school
-from bot.knowledge.places import PlaceMatch
+from actions.messages import known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
+from bot.knowledge.answers import band_in_school, mentioned_age_band
+from bot.knowledge.places import PlaceMatch, lookup_place, read_places, residence
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids, labels
 
@@ -46,6 +46,29 @@ def situation_from(tracker: Tracker) -> Situation:
         victim=incident == "victim",
         kommune_known=known_place(tracker) is not None,
         young_in_school=_young_in_school(tracker, role),
+    )
+
+
+def place_told(tracker: Tracker) -> PlaceMatch | None:
+    """Where the person of concern lives, as the latest message says, else as known before."""
+    home = residence(read_places(latest_text(tracker)))
+    return lookup_place(home.kommune) if home and home.kommune else known_place(tracker)
+
+
+def situation_told(tracker: Tracker, findings: SignFindings, place: PlaceMatch | None) -> Situation:
+    """The routing inputs of a message that tells its story at once, without the guided questions
+    (an English message, an alarm with its story): its signs, its writer (else the role known
+    before), its crime, its place, the age it mentions."""
+    reading = latest_situation(tracker)
+    role = role_of(reading.role)
+    return Situation(
+        role=role if role is not Role.UNKNOWN else _role(tracker),
+        serious_signs=bool(findings.serious),
+        signs_of_concern=findings.of_concern,
+        crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
+        victim=reading.incident == "victim",
+        kommune_known=place is not None,
+        young_in_school=bool(band_in_school(mentioned_age_band(latest_text(tracker)))),
     )
 
 

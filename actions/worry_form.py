@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.messages import (
     NOT_AN_ANSWER,
     button_payloads,
+    faq_topic,
     latest_intent,
     latest_situation,
     latest_text,
@@ -118,13 +119,6 @@ def _is_aside(tracker: Tracker) -> bool:
     return not ((plain_answer and plain_answer(tracker)) or _signs_in(tracker))
 
 
-def _sure_faq_topic(tracker: Tracker) -> str | None:
-    """The FAQ selector's topic of the whole message, when it is sure of it."""
-    faq = ((tracker.latest_message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
-    sure = (faq.get("confidence") or 0.0) >= aside_question_confidence()
-    return faq.get("intent_response_key") if sure else None
-
-
 def questions_to_answer(tracker: Tracker) -> list[str]:
     """The FAQ topics ('faq/anonymity') a message of the guided conversation asks about, to answer
     before the questions go on: those the question reader found in its questions, and for a
@@ -134,7 +128,7 @@ def questions_to_answer(tracker: Tracker) -> list[str]:
     if latest_intent(tracker) in NOT_AN_ANSWER:
         return []
     topics = list(latest_situation(tracker).questions)
-    aside = _sure_faq_topic(tracker) if _is_aside(tracker) else None
+    aside = faq_topic(tracker, aside_question_confidence()) if _is_aside(tracker) else None
     if aside and aside not in topics:
         topics.insert(0, aside)
     if findings_from_ids(list(_signs_in(tracker))).not_a_sign:

@@ -359,6 +359,22 @@ def test_acute_danger_in_english_is_answered_in_english(domain):
     assert texts(sent)[0].startswith(f"Call {EMERGENCY} now") and HOTLINE in texts(sent)[1]
 
 
+def test_an_uncertain_alarm_with_its_story_gets_the_advice_at_once(domain):
+    story = "min søn på 16 i Ishøj siger han skal til Syrien og hjælpe brødrene, han har spurgt om penge til billet"
+    uncertain = make_tracker(text=story, intent="acute_danger",
+                             situation={"acute": True, "acute_sure": False, "signs": ["travel_conflict"], "role": "parent"})
+    events, sent = run_action(ActionAcuteDanger(), uncertain, domain)
+    said = texts(sent)
+    joined = "\n".join(said)
+    assert said[0].startswith(f"Ring {EMERGENCY} nu") and "giver grund til at handle" in joined
+    assert "Københavns Vestegns Politi" in joined and "Kontakt SSP" in joined and "underretning" in joined
+    assert slot_events(events) == {"acute": True}
+    sure = make_tracker(text=story, intent="acute_danger",
+                        situation={"acute": True, "acute_sure": True, "signs": ["travel_conflict"], "role": "parent"})
+    said = texts(run_action(ActionAcuteDanger(), sure, domain)[1])
+    assert len(said) == 2 and HOTLINE in said[1], "a certain emergency gets the number and nothing to read"
+
+
 def test_a_life_in_danger_from_a_crisis_gets_112_then_livslinien_not_the_hotline(domain):
     tracker = make_tracker(text="hun har taget piller", intent="acute_danger", situation={"acute": True, "crisis": True})
     _, sent = run_action(ActionAcuteDanger(), tracker, domain)
@@ -438,6 +454,30 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
                               situation={"role": "self", "language": "en"})
     joined = "\n".join(texts(run_action(ActionReplyInEnglish(), self_worry, domain)[1]))
     assert "mentor" in joined and HOTLINE in joined and POLICE not in joined
+
+
+def test_english_questions_about_the_service_get_the_english_faq_answer(domain):
+    def answer(name):
+        return messages.render(name)["text"]
+
+    asked = make_tracker(text="Can you explain what SSP is?", intent="english",
+                         situation={"language": "en", "questions": ["faq/ssp"]})
+    events, sent = run_action(ActionReplyInEnglish(), asked, domain)
+    assert texts(sent)[-1] == answer("utter_faq_ssp_en") and slot_events(events) == {"language": "en"}
+    assert answer("utter_route_hotline_en") not in texts(sent), "a question gets its answer, not the routes of a worry"
+    selected = make_tracker(text="And can she call without giving her name?", intent="english",
+                            situation={"language": "en"}, slots={"language": "en"}, faq=("faq/anonymity", 0.7))
+    assert texts(run_action(ActionReplyInEnglish(), selected, domain)[1]) == [answer("utter_faq_anonymity_en")]
+    unsure = make_tracker(text="And what about teachers?", intent="english",
+                          situation={"language": "en"}, slots={"language": "en"}, faq=("faq/not_a_sign", 0.2))
+    assert answer("utter_faq_not_a_sign_en") not in texts(run_action(ActionReplyInEnglish(), unsure, domain)[1])
+    worry_and_question = make_tracker(
+        text="My son is 16, lives in Esbjerg and shares IS videos. Will the police get his name if I call?", intent="english",
+        situation={"language": "en", "signs": ["violent_messages"], "role": "parent", "questions": ["faq/what_happens"]})
+    said = texts(run_action(ActionReplyInEnglish(), worry_and_question, domain)[1])
+    joined = "\n".join(said)
+    assert "Syd- og Sønderjyllands Politi" in joined and answer("utter_route_ssp_en") in said
+    assert said.index(answer("utter_faq_what_happens_en")) > said.index(answer("utter_route_ssp_en"))
 
 
 # -- misunderstandings ---------------------------------------------------------------------------------

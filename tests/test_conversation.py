@@ -171,6 +171,14 @@ def test_english_gets_an_english_answer(chat):
     assert "Ring " not in english, "no Danish route text"
 
 
+def test_a_question_in_english_gets_the_english_faq_answer(chat):
+    replies = "\n".join(chat("Hi, I work at a school here. Could you tell me what the SSP cooperation is?"))
+    assert "SSP is a partnership in the kommune" in replies
+    assert "Ring " not in replies and "SSP er et samarbejde" not in replies
+    again = "\n".join(chat("And is there anything like a mentor programme for young people?"))
+    assert "mentor" in again and "Ring " not in again
+
+
 def test_asking_for_a_human_in_the_middle_hands_over_with_a_case_code(chat):
     start_worry(chat)
     joined = "\n".join(chat("jeg vil hellere snakke med en person end med en maskine"))

@@ -114,6 +114,11 @@ def aside_question_confidence() -> float:
     return float(_vocab()["aside_question_confidence"])
 
 
+def english_question_confidence() -> float:
+    """How sure the FAQ selector must be of the topic of a question asked in English."""
+    return float(_vocab()["english_question_confidence"])
+
+
 def band_in_school(band_id: str | None) -> bool | None:
     """Whether a person in this age band is usually in school; None when the band is unknown."""
     band = next((b for b in age_bands() if b.id == band_id), None)
