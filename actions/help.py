@@ -108,6 +108,7 @@ _ENGLISH_ROUTES = {
     "victim_support": "utter_route_victim_support_en",
     "school_leadership": "utter_route_school_leadership_en",
     "ssp": "utter_route_ssp_en",
+    "ssp_plus": "utter_route_ssp_plus_en",
     "hotline": "utter_route_hotline_en",
     "underretning": "utter_route_underretning_en",
     "center": "utter_route_center_en",

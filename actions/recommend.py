@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
-from bot.knowledge.answers import band_in_school, mentioned_age_band
+from bot.knowledge.answers import band_in_school, band_young_adult, mentioned_age_band
 from bot.knowledge.places import PlaceMatch, lookup_place, read_places, residence
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids, labels
@@ -46,6 +46,7 @@ def situation_from(tracker: Tracker) -> Situation:
         victim=incident == "victim",
         kommune_known=known_place(tracker) is not None,
         young_in_school=_young_in_school(tracker, role),
+        young_adult=band_young_adult(tracker.get_slot("age_band")),
     )
 
 
@@ -61,6 +62,7 @@ def situation_told(tracker: Tracker, findings: SignFindings, place: PlaceMatch |
     before), its crime, its place, the age it mentions."""
     reading = latest_situation(tracker)
     role = role_of(reading.role)
+    band = mentioned_age_band(latest_text(tracker))
     return Situation(
         role=role if role is not Role.UNKNOWN else _role(tracker),
         serious_signs=bool(findings.serious),
@@ -68,7 +70,8 @@ def situation_told(tracker: Tracker, findings: SignFindings, place: PlaceMatch |
         crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
         victim=reading.incident == "victim",
         kommune_known=place is not None,
-        young_in_school=bool(band_in_school(mentioned_age_band(latest_text(tracker)))),
+        young_in_school=bool(band_in_school(band)),
+        young_adult=band_young_adult(band),
     )
 
 

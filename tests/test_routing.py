@@ -7,7 +7,7 @@ import pytest
 from bot.knowledge.contacts import contact_routes
 from bot.knowledge.routing import Role, Situation, recommend_route
 
-FLAGS = ("acute", "serious_signs", "signs_of_concern", "crime", "victim", "kommune_known", "young_in_school")
+FLAGS = ("acute", "serious_signs", "signs_of_concern", "crime", "victim", "kommune_known", "young_in_school", "young_adult")
 ALL_SITUATIONS = [
     Situation(role, **dict(zip(FLAGS, values)))
     for role in Role
@@ -31,9 +31,11 @@ def test_invariants(situation):
     else:
         assert "exit_help" not in routes, "exit help only for the person themself"
     if not situation.signs_of_concern:
-        assert not {"infohus", "ssp", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
+        assert not {"infohus", "ssp", "ssp_plus", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
     if situation.crime and situation.role is not Role.SELF:
         assert routes[int(situation.acute)] == "police", "the police right after 112"
+    if situation.young_in_school:
+        assert "ssp_plus" not in routes, "a pupil gets SSP itself"
 
 
 def test_parent_with_serious_signs_and_known_kommune_goes_to_the_infohus_first():
@@ -62,6 +64,14 @@ def test_combination_signs_get_advice_from_the_hotline_then_ssp_for_a_pupil_then
     assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline", "infohus"]
     assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == [
         "hotline", "ssp", "infohus", "underretning"], "a child drawn towards an extremist environment: underretning"
+
+
+def test_a_young_adult_with_signs_gets_the_kommunes_ssp_plus_and_no_underretning():
+    assert recommend_route(Situation(Role.FRIEND, signs_of_concern=True, young_adult=True)) == [
+        "hotline", "infohus", "ssp_plus"]
+    assert recommend_route(Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=True,
+                                     young_adult=True)) == ["infohus", "hotline", "ssp_plus"]
+    assert recommend_route(Situation(Role.PARENT, young_adult=True)) == ["hotline"], "faith or opinions: no SSP+"
 
 
 def test_faith_or_opinions_alone_get_the_hotline_for_a_talk_and_nothing_more():

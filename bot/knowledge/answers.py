@@ -26,6 +26,7 @@ class AgeBand:
     max_age: int
     in_school: bool
     words: re.Pattern
+    young_adult: bool = False
 
 
 @cache
@@ -37,7 +38,8 @@ def _vocab() -> dict:
 def age_bands() -> tuple[AgeBand, ...]:
     """The age bands, youngest first."""
     return tuple(
-        AgeBand(raw["id"], raw["label"], raw["max_age"], raw["in_school"], word_start_pattern(raw["words"]))
+        AgeBand(raw["id"], raw["label"], raw["max_age"], raw["in_school"], word_start_pattern(raw["words"]),
+                raw.get("young_adult", False))
         for raw in _vocab()["age_bands"]
     )
 
@@ -117,6 +119,11 @@ def aside_question_confidence() -> float:
 def english_question_confidence() -> float:
     """How sure the FAQ selector must be of the topic of a question asked in English."""
     return float(_vocab()["english_question_confidence"])
+
+
+def band_young_adult(band_id: str | None) -> bool:
+    """Whether a person in this age band is a young adult, for whom many kommuner extend SSP (SSP+)."""
+    return any(band.young_adult for band in age_bands() if band.id == band_id)
 
 
 def band_in_school(band_id: str | None) -> bool | None:

@@ -14,7 +14,8 @@ Principles, from DOMAIN.md:
 - Signs that only count in combination: advice from the hotline first, anonymously if the user
   wants; SSP too for a pupil; then the infohus, where a concrete worry about a person ends up
   if it persists; for a child, the underretning too, as its text says when one is due (a child
-  drawn towards an extremist environment).
+  drawn towards an extremist environment); for a young adult (18-24), the kommune's SSP+ where
+  it has one.
 - An unclear picture: the hotline.
 - Faith, opinions, provocation or loneliness alone are not signs: the hotline for a talk, and
   nothing that treats the person as a case (no infohus, SSP or underretning).
@@ -52,6 +53,7 @@ class Situation:
     victim: bool = False  # the user or their family was targeted by a hate crime
     kommune_known: bool = False
     young_in_school: bool = False
+    young_adult: bool = False  # 18-24: the kommune's SSP+ for young adults, where it has one
 
 
 def recommend_route(situation: Situation) -> list[str]:
@@ -66,7 +68,7 @@ def recommend_route(situation: Situation) -> list[str]:
     if situation.serious_signs:
         routes += _serious_routes(situation)
     elif situation.signs_of_concern:
-        routes += ["hotline"] + _school_routes(situation) + ["infohus"] + _child_routes(situation)
+        routes += ["hotline"] + _school_routes(situation) + ["infohus"] + _age_routes(situation)
     else:
         routes.append("hotline")
     if _advised_by_the_centre(situation):
@@ -90,8 +92,11 @@ def _school_routes(situation: Situation) -> list[str]:
 def _serious_routes(situation: Situation) -> list[str]:
     # With a known kommune we can name the infohus; without it the hotline helps find the way.
     local = ["infohus", "hotline"] if situation.kommune_known else ["hotline", "infohus"]
-    return _school_routes(situation) + local + _child_routes(situation)
+    return _school_routes(situation) + local + _age_routes(situation)
 
 
-def _child_routes(situation: Situation) -> list[str]:
-    return ["underretning"] if situation.young_in_school else []
+def _age_routes(situation: Situation) -> list[str]:
+    """The underretning for a child; SSP+ for a young adult not in school."""
+    if situation.young_in_school:
+        return ["underretning"]
+    return ["ssp_plus"] if situation.young_adult else []
