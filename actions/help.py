@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import faq_topic, known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
-from actions.recommend import dispatch_assessment, dispatch_routes, place_told, situation_told
+from actions.recommend import dispatch_assessment, dispatch_routes, place_told, role_of, situation_told
 from actions.worry_form import facts_told
 from bot.knowledge.answers import english_question_confidence
 from bot.knowledge.routing import Role, Situation, recommend_route
@@ -138,9 +138,11 @@ _ENGLISH_FAQ = {
 
 def _english_questions(tracker: Tracker) -> list[str]:
     """The FAQ topics an English message asks about: those the question reader found, else the
-    FAQ selector's topic of a message with a question mark when it is sure enough."""
-    topics = list(latest_situation(tracker).questions)
-    if not topics and "?" in latest_text(tracker):
+    FAQ selector's topic of a question about nobody in particular ("What should I do?" after a
+    description of a son is the worry's own question) when it is sure enough."""
+    reading = latest_situation(tracker)
+    topics = list(reading.questions)
+    if not topics and "?" in latest_text(tracker) and role_of(reading.role) is Role.UNKNOWN:
         topic = faq_topic(tracker, english_question_confidence())
         topics = [topic] if topic else []
     return [topic for topic in topics if topic in _ENGLISH_FAQ]
@@ -175,7 +177,8 @@ class ActionReplyInEnglish(Action):
         situation = situation_told(tracker, findings, place)
         role = situation.role
         questions = _english_questions(tracker)
-        told_a_worry = bool(findings_from_ids(list(reading.signs)).of_concern) or reading.incident != "none"
+        told_a_worry = (bool(findings_from_ids(list(reading.signs)).of_concern) or reading.incident != "none"
+                        or role_of(reading.role) is not Role.UNKNOWN)
         if questions and not told_a_worry:
             # A question about the service gets its answer, not the routes of a worry.
             for topic in questions:

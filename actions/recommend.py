@@ -44,6 +44,7 @@ def situation_from(tracker: Tracker) -> Situation:
         signs_of_concern=bool(findings.serious or findings.combination),
         crime=findings.describe_a_crime or incident in ("witness", "victim"),
         victim=incident == "victim",
+        crisis=bool(tracker.get_slot("crisis")),
         kommune_known=known_place(tracker) is not None,
         young_in_school=_young_in_school(tracker, role),
         young_adult=band_young_adult(tracker.get_slot("age_band")),

@@ -320,8 +320,10 @@ class ValidateWorryForm(FormValidationAction):
         faith, opinions or sadness alone are noted, and the question is still asked. So is a question
         about them asked in reply ("is it a sign that she wears a headscarf?"): it is answered first."""
         # A hate crime told along with the signs adds the police to the recommendation.
-        incident = latest_situation(tracker).incident
-        crime = {"incident": incident} if incident != "none" else {}
+        reading = latest_situation(tracker)
+        also = {"incident": reading.incident} if reading.incident != "none" else {}
+        # So does a crisis ("she has cut herself and does not want to live"): Livslinien.
+        also |= {"crisis": True} if reading.crisis else {}
         told = [str(sign) for sign in value or []]
         question = _is_question(tracker)
         answered = _asked_for(tracker, "signs") and not (told and question)
@@ -331,10 +333,10 @@ class ValidateWorryForm(FormValidationAction):
                 say_not_a_sign(dispatcher, findings_from_ids(list(_signs_in(tracker))))
             # Danger now read as possible, not sure: the advice starts with the emergency number.
             acute = {"acute": True} if latest_intent(tracker) == "acute_danger" else {}
-            return {"signs": told, "noted_signs": [], **crime, **acute}
+            return {"signs": told, "noted_signs": [], **also, **acute}
         # Said at once, so that "is it a sign that she prays?" is answered before the next question.
         say_not_a_sign(dispatcher, findings_from_ids([s for s in told if s not in _noted(tracker)]))
-        return {"signs": None, "noted_signs": told, **crime}
+        return {"signs": None, "noted_signs": told, **also}
 
 
 def _acknowledged(tracker: Tracker) -> bool:

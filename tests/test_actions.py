@@ -471,6 +471,11 @@ def test_english_questions_about_the_service_get_the_english_faq_answer(domain):
     unsure = make_tracker(text="And what about teachers?", intent="english",
                           situation={"language": "en"}, slots={"language": "en"}, faq=("faq/not_a_sign", 0.2))
     assert answer("utter_faq_not_a_sign_en") not in texts(run_action(ActionReplyInEnglish(), unsure, domain)[1])
+    described = make_tracker(text="My son is 16 and lives in Esbjerg. He sits alone in his room. What should I do?",
+                             intent="english", situation={"language": "en", "role": "parent"}, faq=("faq/what_happens", 0.8))
+    said = texts(run_action(ActionReplyInEnglish(), described, domain)[1])
+    assert answer("utter_faq_what_happens_en") not in said and answer("utter_route_hotline_en") in said, \
+        "a description with its own question gets the routes, not an FAQ"
     worry_and_question = make_tracker(
         text="My son is 16, lives in Esbjerg and shares IS videos. Will the police get his name if I call?", intent="english",
         situation={"language": "en", "signs": ["violent_messages"], "role": "parent", "questions": ["faq/what_happens"]})
@@ -590,6 +595,17 @@ def test_a_hate_crime_described_in_the_guided_conversation_is_remembered_for_the
                            slots={"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}, requested_slot="signs",
                            situation={"signs": ["vandalism"], "incident": "witness"})
     assert slots["signs"] == ["vandalism"] and slots["incident"] == "witness"
+
+
+def test_a_crisis_told_with_the_signs_adds_livslinien_to_the_advice(domain):
+    slots, _ = form_events(domain, text="hun er helt isoleret, har skåret i sig selv og skriver hun ikke gider leve mere",
+                           intent="express_worry", slots={"role": "friend", "kommune": "Aarhus", "age_band": "13_17"},
+                           requested_slot="signs", situation={"signs": ["isolation", "wellbeing"], "crisis": True})
+    assert slots["crisis"] is True
+    advice = "\n".join(texts(run_action(ActionRecommendRoute(), make_tracker(slots={
+        "role": "friend", "kommune": "Aarhus", "age_band": "13_17", "signs": ["isolation", "wellbeing"], "crisis": True}),
+        domain)[1]))
+    assert LIVSLINIEN in advice and "exit" not in advice
 
 
 def test_an_alarming_sign_button_is_an_answer_even_if_classified_as_acute(domain):

@@ -7,7 +7,8 @@ import pytest
 from bot.knowledge.contacts import contact_routes
 from bot.knowledge.routing import Role, Situation, recommend_route
 
-FLAGS = ("acute", "serious_signs", "signs_of_concern", "crime", "victim", "kommune_known", "young_in_school", "young_adult")
+FLAGS = ("acute", "serious_signs", "signs_of_concern", "crime", "victim", "kommune_known", "young_in_school", "young_adult",
+         "crisis")
 ALL_SITUATIONS = [
     Situation(role, **dict(zip(FLAGS, values)))
     for role in Role
@@ -34,6 +35,8 @@ def test_invariants(situation):
         assert not {"infohus", "ssp", "ssp_plus", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
     if situation.crime and situation.role is not Role.SELF:
         assert routes[int(situation.acute)] == "police", "the police right after 112"
+    if situation.crisis and situation.role is not Role.SELF:
+        assert "livslinien" in routes and "exit_help" not in routes
     if situation.young_in_school:
         assert "ssp_plus" not in routes, "a pupil gets SSP itself"
 
@@ -72,6 +75,12 @@ def test_a_young_adult_with_signs_gets_the_kommunes_ssp_plus_and_no_underretning
     assert recommend_route(Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=True,
                                      young_adult=True)) == ["infohus", "hotline", "ssp_plus"]
     assert recommend_route(Situation(Role.PARENT, young_adult=True)) == ["hotline"], "faith or opinions: no SSP+"
+
+
+def test_a_crisis_told_with_the_worry_puts_livslinien_before_the_rest():
+    routes = recommend_route(Situation(Role.FRIEND, signs_of_concern=True, crisis=True, young_in_school=True))
+    assert routes[0] == "livslinien" and "ssp" in routes and "exit_help" not in routes
+    assert recommend_route(Situation(Role.PARENT, acute=True, crisis=True))[:2] == ["emergency", "livslinien"]
 
 
 def test_faith_or_opinions_alone_get_the_hotline_for_a_talk_and_nothing_more():

@@ -141,6 +141,8 @@ def test_a_guess_the_readers_do_not_confirm_gives_way_to_the_next_best():
 
 def test_english_is_answered_in_english():
     assert resolve_intent(["greet"], reading(language="en")) == "english"
+    assert resolve_intent(["faq"], reading(language="en", crisis=True)) == "english", "a crisis in English too"
+    assert resolve_intent(["faq"], reading(language="en", acute=True)) == "acute_danger"
 
 
 def test_a_victim_or_a_bystander_reports_an_incident_but_a_parent_describing_their_child_is_worried():

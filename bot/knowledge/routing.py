@@ -16,6 +16,8 @@ Principles, from DOMAIN.md:
   if it persists; for a child, the underretning too, as its text says when one is due (a child
   drawn towards an extremist environment); for a young adult (18-24), the kommune's SSP+ where
   it has one.
+- A mental-health crisis or suicidal thoughts told along with the worry: Livslinien before the
+  rest (after the emergency number and the police), whatever else the worry needs.
 - An unclear picture: the hotline.
 - Faith, opinions, provocation or loneliness alone are not signs: the hotline for a talk, and
   nothing that treats the person as a case (no infohus, SSP or underretning).
@@ -51,6 +53,7 @@ class Situation:
     signs_of_concern: bool = False  # any serious or combination sign (not faith, opinions ...)
     crime: bool = False  # a crime has happened or is about to: a crime sign, or a hate crime
     victim: bool = False  # the user or their family was targeted by a hate crime
+    crisis: bool = False  # a mental-health crisis or suicidal thoughts told along with the worry
     kommune_known: bool = False
     young_in_school: bool = False
     young_adult: bool = False  # 18-24: the kommune's SSP+ for young adults, where it has one
@@ -65,6 +68,8 @@ def recommend_route(situation: Situation) -> list[str]:
         routes.append("police")
     if situation.victim:
         routes.append("victim_support")
+    if situation.crisis:
+        routes.append("livslinien")
     if situation.serious_signs:
         routes += _serious_routes(situation)
     elif situation.signs_of_concern:

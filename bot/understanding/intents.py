@@ -32,10 +32,10 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     """The intent to act on; `ranking` is the classifier's, best first (may start with nlu_fallback)."""
     if situation.acute:
         return ACUTE
+    if situation.language == "en":
+        return ENGLISH  # answered in English, a crisis too (with Livslinien)
     if situation.crisis and not _signs_of_concern(situation):
         return CRISIS
-    if situation.language == "en":
-        return ENGLISH
     # The classifier's guess of what the readers decide gives way to its next best guess.
     ranking = [intent for intent in ranking if intent not in {ACUTE, CRISIS, ENGLISH}]
     if situation.incident == "none":
