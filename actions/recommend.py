@@ -120,8 +120,9 @@ def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings
 
 
 def say_not_a_sign(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:
-    """Faith, opinions, provocation or sadness: say kindly that they are not signs in themselves."""
-    if findings.not_a_sign:
+    """Faith, opinions, provocation or sadness: say kindly that they are not signs in themselves;
+    not beside a serious sign ("politicians should be hanged" is not political engagement)."""
+    if findings.not_a_sign and not findings.serious:
         say(dispatcher, "utter_not_a_sign", not_sign_labels=" og ".join(labels(findings.not_a_sign)))
     if "wellbeing" in findings.not_a_sign:
         say(dispatcher, "utter_wellbeing_note")

@@ -116,6 +116,12 @@ def test_faith_is_explicitly_not_treated_as_a_sign(domain):
     assert "religiøs omvendelse" in sent[1] and "Grundloven" in sent[1]
 
 
+def test_no_not_a_sign_note_beside_a_serious_sign(domain):
+    sent = "\n".join(recommend(domain, role="parent", kommune="Aarhus", age_band="18_24",
+                                signs=["politics", "absolute_solutions"]))
+    assert "giver grund til at handle" in sent and "ikke i sig selv et tegn på ekstremisme" not in sent
+
+
 def test_wellbeing_points_to_other_help(domain):
     sent = recommend(domain, role="parent", signs=["wellbeing"])
     assert any("anden slags hjælp" in t for t in sent)
