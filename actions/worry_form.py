@@ -89,6 +89,10 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
         return Use.ANSWER
+    if requested == "signs" and intent == "out_of_scope" and not _is_question(tracker):
+        # What was noticed, in words the classifier does not know ("long family holiday in
+        # Pakistan, nothing else"): an answer, never "Det kan jeg desværre ikke hjælpe med".
+        return Use.ANSWER
     if requested and is_skip(text):
         return Use.ANSWER
     plain_answer = _PLAIN_ANSWERS.get(requested)

@@ -603,6 +603,16 @@ def test_a_hate_crime_described_in_the_guided_conversation_is_remembered_for_the
     assert slots["signs"] == ["vandalism"] and slots["incident"] == "witness"
 
 
+def test_an_answer_to_what_was_noticed_is_never_out_of_scope(domain):
+    known = {"role": "school_staff", "kommune": "Brøndby", "age_band": "under_13"}
+    slots, _ = form_events(domain, text="skal på lang familieferie til Pakistan, ellers ingen bekymringer",
+                           intent="out_of_scope", slots=known, requested_slot="signs", situation={"signs": []})
+    assert slots["signs"] == []
+    slots, _ = form_events(domain, text="hvad er vejret i morgen?", intent="out_of_scope", slots=known,
+                           requested_slot="signs", situation={"signs": []})
+    assert "signs" not in slots, "a question of its own is not the answer"
+
+
 def test_a_crisis_told_with_the_signs_adds_livslinien_to_the_advice(domain):
     slots, _ = form_events(domain, text="hun er helt isoleret, har skåret i sig selv og skriver hun ikke gider leve mere",
                            intent="express_worry", slots={"role": "friend", "kommune": "Aarhus", "age_band": "13_17"},
