@@ -519,6 +519,14 @@ def test_ask_affirmation_for_a_normal_intent_uses_its_payload(domain):
     assert sent[0]["buttons"][0]["payload"] == "/request_human"
 
 
+@pytest.mark.parametrize("guess", ["affirm", "thank", "english", "greet", "deny"])
+def test_a_guess_that_helps_nobody_is_never_offered_and_the_user_is_asked_to_rephrase(domain, guess):
+    tracker = make_tracker(text="asdkj qwe", intent="nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": guess}]
+    _, sent = run_action(ActionDefaultAskAffirmation(), tracker, domain)
+    assert "Mente du" not in sent[0]["text"] and sent[0]["text"] == messages.render("utter_ask_rephrase")["text"]
+
+
 def test_rephrase_and_final_fallback(domain):
     _, sent = run_action(ActionDefaultAskRephrase(), make_tracker(), domain)
     assert "på en anden måde" in texts(sent)[0]
