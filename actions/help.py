@@ -7,7 +7,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import faq_topic, known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
-from actions.recommend import dispatch_assessment, dispatch_routes, place_told, role_of, situation_told
+from actions.recommend import (
+    dispatch_assessment,
+    dispatch_routes,
+    place_told,
+    role_of,
+    situation_told,
+    underretning_response,
+)
 from actions.worry_form import facts_told
 from bot.knowledge.answers import english_question_confidence
 from bot.knowledge.routing import Role, Situation, recommend_route
@@ -39,7 +46,8 @@ class ActionAcuteDanger(Action):
             say(dispatcher, "utter_acute_danger")
             place = place_told(tracker)
             dispatch_assessment(dispatcher, findings)
-            dispatch_routes(dispatcher, recommend_route(situation_told(tracker, findings, place)), place,
+            told = situation_told(tracker, findings, place)
+            dispatch_routes(dispatcher, recommend_route(told), place, role=told.role,
                             infohus_if_it_persists=not findings.serious)
             say(dispatcher, "utter_route_outro")
         else:
@@ -110,7 +118,7 @@ _ENGLISH_ROUTES = {
     "ssp": "utter_route_ssp_en",
     "ssp_plus": "utter_route_ssp_plus_en",
     "hotline": "utter_route_hotline_en",
-    "underretning": "utter_route_underretning_en",
+
     "center": "utter_route_center_en",
     "exit_help": "utter_route_exit_help_en",
 }
@@ -190,6 +198,8 @@ class ActionReplyInEnglish(Action):
                 say(dispatcher, "utter_route_infohus_unknown_kommune_en")
             elif route_id == "infohus":
                 say(dispatcher, "utter_route_infohus_en", kommune=place.kommune, police_district=place.police_district.name)
+            elif route_id == "underretning":
+                say(dispatcher, underretning_response(role, english=True))
             elif route_id in _ENGLISH_ROUTES:
                 say(dispatcher, _ENGLISH_ROUTES[route_id])
         about_someone = findings.of_concern or role in _ENGLISH_ASKS_WHERE_FOR

@@ -76,15 +76,31 @@ def situation_told(tracker: Tracker, findings: SignFindings, place: PlaceMatch |
     )
 
 
+# The underretning as it concerns the writer (Danish, English): staff learn their stricter duty, a
+# parent that they can ask the kommune for help for the family; anyone else gets the general text.
+_STAFF_UNDERRETNING = ("utter_route_underretning_staff", "utter_route_underretning_staff_en")
+_UNDERRETNING_FOR = {
+    Role.PARENT: ("utter_route_underretning_parent", "utter_route_underretning_parent_en"),
+    Role.SCHOOL_STAFF: _STAFF_UNDERRETNING,
+    Role.PROFESSIONAL: _STAFF_UNDERRETNING,
+    Role.KOMMUNE: _STAFF_UNDERRETNING,
+}
+
+
+def underretning_response(role: Role, english: bool = False) -> str:
+    """The text of the underretning route for a writer in this role."""
+    return _UNDERRETNING_FOR.get(role, ("utter_route_underretning", "utter_route_underretning_en"))[int(english)]
+
+
 def dispatch_routes(
     dispatcher: CollectingDispatcher,
     routes: list[str],
     place: PlaceMatch | None,
-    for_self: bool = False,
+    role: Role = Role.UNKNOWN,
     infohus_if_it_persists: bool = False,
 ) -> None:
-    """Write one message per recommended route, with its number and opening hours. Without
-    serious signs the infohus is the next step if the worry persists."""
+    """Write one message per recommended route, with its number and opening hours, worded for the
+    writer's role. Without serious signs the infohus is the next step if the worry persists."""
     say(dispatcher, "utter_route_intro")
     if infohus_if_it_persists:
         infohus = "utter_route_infohus_if_it_persists"
@@ -92,8 +108,10 @@ def dispatch_routes(
     else:
         infohus, infohus_anywhere = "utter_route_infohus", "utter_route_infohus_unknown_kommune"
     for route_id in routes:
-        if route_id == "hotline" and for_self:
+        if route_id == "hotline" and role is Role.SELF:
             say(dispatcher, "utter_route_hotline_self")
+        elif route_id == "underretning":
+            say(dispatcher, underretning_response(role))
         elif route_id == "infohus" and place is None:
             say(dispatcher, infohus_anywhere)
         elif route_id == "infohus":
@@ -143,7 +161,7 @@ class ActionRecommendRoute(Action):
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)))
-        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=for_self,
+        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), role=situation.role,
                         infohus_if_it_persists=not situation.serious_signs)
         say(dispatcher, "utter_route_outro")
         return []
@@ -160,6 +178,6 @@ class ActionSupportSelf(Action):
     ) -> list[EventType]:
         situation = Situation(role=Role.SELF, acute=bool(tracker.get_slot("acute")))
         say(dispatcher, "utter_self_support")
-        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), for_self=True)
+        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), role=Role.SELF)
         say(dispatcher, "utter_route_outro")
         return [SlotSet("role", Role.SELF.value)]

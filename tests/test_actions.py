@@ -116,6 +116,16 @@ def test_faith_is_explicitly_not_treated_as_a_sign(domain):
     assert "religiøs omvendelse" in sent[1] and "Grundloven" in sent[1]
 
 
+def test_the_underretning_is_worded_for_the_writer(domain):
+    child = {"kommune": "Aarhus", "age_band": "13_17", "signs": ["violent_messages"]}
+    parent = "\n".join(recommend(domain, role="parent", **child))
+    assert "hjælp og støtte til familien" in parent and "underretning" not in parent, "never 'report your own child'"
+    teacher = "\n".join(recommend(domain, role="school_staff", **child))
+    assert "skærpet pligt" in teacher and "procedure" in teacher
+    aunt = "\n".join(recommend(domain, role="relative", **child))
+    assert "Alle har pligt til at underrette" in aunt
+
+
 def test_no_not_a_sign_note_beside_a_serious_sign(domain):
     sent = "\n".join(recommend(domain, role="parent", kommune="Aarhus", age_band="18_24",
                                 signs=["politics", "absolute_solutions"]))
@@ -373,7 +383,7 @@ def test_an_uncertain_alarm_with_its_story_gets_the_advice_at_once(domain):
     said = texts(sent)
     joined = "\n".join(said)
     assert said[0].startswith(f"Ring {EMERGENCY} nu") and "giver grund til at handle" in joined
-    assert "Københavns Vestegns Politi" in joined and "Kontakt SSP" in joined and "underretning" in joined
+    assert "Københavns Vestegns Politi" in joined and "Kontakt SSP" in joined and "hjælp og støtte til familien" in joined
     assert slot_events(events) == {"acute": True}
     sure = make_tracker(text=story, intent="acute_danger",
                         situation={"acute": True, "acute_sure": True, "signs": ["travel_conflict"], "role": "parent"})
