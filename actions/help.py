@@ -117,6 +117,7 @@ _ENGLISH_ROUTES = {
     "school_leadership": "utter_route_school_leadership_en",
     "ssp": "utter_route_ssp_en",
     "ssp_plus": "utter_route_ssp_plus_en",
+    "school": "utter_route_school_en",
     "hotline": "utter_route_hotline_en",
 
     "center": "utter_route_center_en",

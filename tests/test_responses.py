@@ -47,7 +47,7 @@ def test_every_action_message_is_sent_by_some_action():
     used = set(re.findall(r'"(utter_[a-z_]+)"', source))
     used |= {f"utter_ask_{slot}" for slot in ("role", "kommune", "age_band", "signs")}
     used |= {f"utter_route_{r}" for r in ("emergency", "hotline", "school_leadership", "underretning", "center", "exit_help",
-                                          "police", "victim_support", "ssp_plus")}
+                                          "police", "victim_support", "ssp_plus", "school")}
     assert set(responses()) == used
 
 

@@ -32,7 +32,7 @@ def test_invariants(situation):
     else:
         assert "exit_help" not in routes, "exit help only for the person themself"
     if not situation.signs_of_concern:
-        assert not {"infohus", "ssp", "ssp_plus", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
+        assert not {"infohus", "ssp", "ssp_plus", "school", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
     if situation.crime and situation.role is not Role.SELF:
         assert routes[int(situation.acute)] == "police", "the police right after 112"
     if situation.crisis and situation.role is not Role.SELF:
@@ -61,12 +61,13 @@ def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership(
     routes = recommend_route(Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=True,
                                        young_in_school=True))
     assert routes[0] == "ssp" and "school_leadership" not in routes and "underretning" in routes
+    assert routes[1] == "school", "a parent talks with the school too"
 
 
 def test_combination_signs_get_advice_from_the_hotline_then_ssp_for_a_pupil_then_the_infohus():
     assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline", "infohus"]
     assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == [
-        "hotline", "ssp", "infohus", "underretning"], "a child drawn towards an extremist environment: underretning"
+        "hotline", "ssp", "school", "infohus", "underretning"], "a child drawn towards an extremist environment: underretning"
 
 
 def test_a_young_adult_with_signs_gets_the_kommunes_ssp_plus_and_no_underretning():

@@ -10,7 +10,8 @@ Principles, from DOMAIN.md:
   a victim also victim support.
 - The person worried about themself gets exit help, never a police-first answer unless acute.
 - Serious signs give reason to act: the local infohus (through the kommune or the police),
-  with SSP and the school first when the concern is a pupil, and underretning for a child.
+  with SSP and the school first when the concern is a pupil (school staff: their leadership; a
+  parent: a talk with the school too), and underretning for a child.
 - Signs that only count in combination: advice from the hotline first, anonymously if the user
   wants; SSP too for a pupil; then the infohus, where a concrete worry about a person ends up
   if it persists; for a child, the underretning too, as its text says when one is due (a child
@@ -90,8 +91,9 @@ def _advised_by_the_centre(situation: Situation) -> bool:
 def _school_routes(situation: Situation) -> list[str]:
     if not situation.young_in_school:
         return []
-    leadership = ["school_leadership"] if situation.role is Role.SCHOOL_STAFF else []
-    return leadership + ["ssp"]
+    if situation.role is Role.SCHOOL_STAFF:
+        return ["school_leadership", "ssp"]
+    return ["ssp", "school"] if situation.role is Role.PARENT else ["ssp"]
 
 
 def _serious_routes(situation: Situation) -> list[str]:
