@@ -6,7 +6,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
+from actions.messages import (
+    hotline_closed_now,
+    known_place,
+    latest_situation,
+    latest_text,
+    say,
+    say_hotline_closed_if_needed,
+)
 from bot.knowledge.answers import band_in_school, band_young_adult, mentioned_age_band
 from bot.knowledge.places import PlaceMatch, lookup_place, read_places, residence
 from bot.knowledge.routing import Role, Situation, recommend_route
@@ -123,6 +130,9 @@ def dispatch_routes(
             say(dispatcher, f"utter_route_{route_id}")
         if route_id == "hotline":
             say_hotline_closed_if_needed(dispatcher)
+            if role is Role.SELF and hotline_closed_now():
+                # Something to do tonight, not only "call when it opens".
+                say(dispatcher, "utter_self_while_closed")
 
 
 def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:

@@ -170,6 +170,16 @@ def test_closed_hotline_says_when_it_opens(domain, monkeypatch):
     assert closed and route("hotline").hours.text_da in closed[0]
 
 
+def test_someone_worried_about_themself_at_night_gets_something_to_do_now(domain, monkeypatch):
+    set_clock(monkeypatch, 23)
+    _, sent = run_action(ActionSupportSelf(), make_tracker(text="jeg vil ud af gruppen", intent="worry_about_self"), domain)
+    tonight = next(message for message in sent if "allerede nu" in message.get("text", ""))
+    assert LIVSLINIEN in tonight["text"] and tonight["buttons"][0]["payload"] == "/request_human"
+    set_clock(monkeypatch, 12)
+    _, sent = run_action(ActionSupportSelf(), make_tracker(text="jeg vil ud af gruppen", intent="worry_about_self"), domain)
+    assert not any("allerede nu" in message.get("text", "") for message in sent)
+
+
 def test_open_hotline_has_no_closed_note(domain):
     assert not any("lukket" in t for t in recommend(domain, role="parent", signs=["isolation"]))
 
