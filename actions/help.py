@@ -173,9 +173,12 @@ class ActionReplyInEnglish(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        reading = latest_situation(tracker)
+        if reading.language == "other":
+            say(dispatcher, "utter_other_language")
+            return []
         if tracker.get_slot("language") != "en":
             say(dispatcher, "utter_english_intro")
-        reading = latest_situation(tracker)
         if reading.crisis:
             say(dispatcher, "utter_route_livslinien_en")
             return []

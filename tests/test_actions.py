@@ -482,6 +482,14 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
     assert "mentor" in joined and HOTLINE in joined and POLICE not in joined
 
 
+def test_another_language_gets_a_short_answer_in_english_and_danish_with_the_numbers(domain):
+    tracker = make_tracker(text="Moj syn ma 16 lat i ogląda filmy z wojny", intent="english", situation={"language": "other"})
+    events, sent = run_action(ActionReplyInEnglish(), tracker, domain)
+    assert len(sent) == 1 and not events
+    assert "English and Danish" in sent[0]["text"] and "engelsk og dansk" in sent[0]["text"]
+    assert EMERGENCY in sent[0]["text"] and HOTLINE in sent[0]["text"]
+
+
 def test_english_questions_about_the_service_get_the_english_faq_answer(domain):
     def answer(name):
         return messages.render(name)["text"]

@@ -143,6 +143,7 @@ def test_english_is_answered_in_english():
     assert resolve_intent(["greet"], reading(language="en")) == "english"
     assert resolve_intent(["faq"], reading(language="en", crisis=True)) == "english", "a crisis in English too"
     assert resolve_intent(["faq"], reading(language="en", acute=True)) == "acute_danger"
+    assert resolve_intent(["express_worry"], reading(language="other")) == "english", "another language: both"
 
 
 def test_a_victim_or_a_bystander_reports_an_incident_but_a_parent_describing_their_child_is_worried():

@@ -32,8 +32,8 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     """The intent to act on; `ranking` is the classifier's, best first (may start with nlu_fallback)."""
     if situation.acute:
         return ACUTE
-    if situation.language == "en":
-        return ENGLISH  # answered in English, a crisis too (with Livslinien)
+    if situation.language in ("en", "other"):
+        return ENGLISH  # answered in English, a crisis too (with Livslinien); another language briefly in both
     if situation.crisis and not _signs_of_concern(situation):
         return CRISIS
     # The classifier's guess of what the readers decide gives way to its next best guess.

@@ -133,3 +133,21 @@ def test_the_readers_are_retrained_when_their_code_changes(monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", edited)
     assert SituationReader.fingerprint_addon({}) != before
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Hello, my nephew keeps talking about joining a militia", "en"),
+    ("min søn er 16 og ser krigsvideoer hele tiden", "da"),
+    ("jeg er bekymret for min søn", "da"),
+    ("hej", "da"), ("ok tak", "da"),
+    ("Dzień dobry. Jeg er polsk mor, bor i Rønne. Min søn er 15 år", "da"),
+    ("jeg er bekymra for sonen min, han ser krigsvideoer", "da"),
+    ("Moj syn ma 16 lat i ogląda filmy z wojny, co mam robić?", "other"),
+    ("Mein Sohn ist 16 und schaut Kriegsvideos, was soll ich tun?", "other"),
+    ("ابني عمره 16 سنة ويشاهد فيديوهات حرب", "other"),
+    ("Oğlum 16 yaşında ve savaş videoları izliyor", "other"),
+])
+def test_the_language_of_a_message(text, language):
+    from bot.understanding.language import language_of
+
+    assert language_of(text) == language
