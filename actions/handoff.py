@@ -9,9 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.messages import hotline_closed_now, known_place, say
-from actions.recommend import situation_from
+from actions.recommend import situation_from, told_signs
+from bot.knowledge.contacts import hotline_promises
 from bot.knowledge.routing import recommend_route
-from actions.recommend import told_signs
 from bot.knowledge.signs import SignFindings, findings_from_ids
 from bot.privacy.anonymizer import anonymize
 from bot.privacy.pseudonyms import conversation_pseudonym, message_idempotency_key
@@ -89,8 +89,8 @@ def say_case_details(dispatcher: CollectingDispatcher, case_code: str) -> None:
     """What happens next, the number and hours, and what to do while the hotline is closed; then the
     case code for the web app, which lets the user wait there for a worker while the chat is open."""
     retention = settings().retention
-    say(dispatcher, "utter_handoff_next_steps", resolved_days=round(retention.resolved_days),
-        unclaimed_days=round(retention.unclaimed_days))
+    next_steps = "utter_handoff_next_steps" if hotline_promises()["sees_case_summary"] else "utter_handoff_next_steps_plain"
+    say(dispatcher, next_steps, resolved_days=round(retention.resolved_days), unclaimed_days=round(retention.unclaimed_days))
     if hotline_closed_now():
         say(dispatcher, "utter_handoff_hotline_closed", case_code=case_code)
     dispatcher.utter_message(json_message={"handoff": {"case_code": case_code}})

@@ -97,6 +97,15 @@ def test_the_handoff_stores_an_anonymous_case_and_tells_the_code_number_and_hour
     assert len(case.conversation_hash) == 64
 
 
+def test_the_summary_is_promised_only_when_the_hotline_has_confirmed_it(store, monkeypatch):
+    set_clock(monkeypatch, 12)
+    promised = "\n".join(texts(run(worried_parent_tracker())[1]))
+    assert "kort resumé" in promised
+    monkeypatch.setattr(handoff, "hotline_promises", lambda: {"sees_case_summary": False})
+    plain = "\n".join(texts(run(worried_parent_tracker())[1]))
+    assert "resumé" not in plain and "sig sagskoden" in plain
+
+
 def test_outside_opening_hours_the_user_is_told_to_call_when_it_opens_and_quote_the_code(store, monkeypatch):
     set_clock(monkeypatch, 23)
     events, sent = run(worried_parent_tracker())

@@ -87,6 +87,11 @@ def contact_routes() -> dict[str, ContactRoute]:
     }
 
 
+def hotline_promises() -> dict[str, bool]:
+    """What the assistant may promise on the hotline's behalf (contacts.yml, confirmed before launch)."""
+    return {name: bool(value) for name, value in load_data("contacts")["hotline_promises"].items()}
+
+
 def route(route_id: str) -> ContactRoute:
     """The contact route with this id; KeyError for an unknown id."""
     return contact_routes()[route_id]
