@@ -75,7 +75,7 @@ def _age_from_grade(folded: str) -> int | None:
 
 def parse_age_band(text: str) -> str | None:
     """The age band from answers like '15', 'han er 16 år', '8. klasse', '13-17 år', 'voksen'."""
-    folded = _writer_age().sub(" ", fold(text))
+    folded = _folded_without_writers_age(text)
     age = _age_from_grade(folded)
     if age is None:
         # "under 13" means at most 12
@@ -100,9 +100,15 @@ def _writer_age() -> re.Pattern:
     return re.compile("|".join(fold(pattern) for pattern in _vocab()["writer_age_patterns"]))
 
 
+def _folded_without_writers_age(text: str) -> str:
+    """The folded text without the writer's own age ("vi er 81 og 79 år"), which is not the age of
+    the person of concern, in an answer to the age question as in passing."""
+    return _writer_age().sub(" ", fold(text))
+
+
 def mentioned_age_band(text: str) -> str | None:
     """The age band when a message mentions an age in passing, else None (stricter than parse)."""
-    folded = _writer_age().sub(" ", fold(text))
+    folded = _folded_without_writers_age(text)
     age = _age_from_grade(folded)
     if age is None:
         match = next((m for m in (p.search(folded) for p in _age_mentions()) if m), None)
