@@ -24,7 +24,7 @@ from bot.web.conversations import ConversationStore, MemoryConversations, StateU
 from bot.web.live import DeskHub, LiveRelay
 from bot.web.proxies import forwarded_by_trusted_proxies
 from bot.web.rasa import RasaClient
-from bot.web.security import security_headers
+from bot.web.security import add_security_headers, unexpected_errors
 from bot.web.redis_state import RedisConversations
 from bot.web.settings import WebSettings, chat_state_url, live_chat_always_open, rasa_url, trusted_proxies, web_settings
 
@@ -80,8 +80,9 @@ def create_app(
     settings = settings or web_settings()
     proxies = trusted_proxies() if proxies is None else proxies
     middlewares = [forwarded_by_trusted_proxies(proxies)] if proxies else []
-    app = web.Application(middlewares=[*middlewares, security_headers, chat_routes.state_unavailable],
+    app = web.Application(middlewares=[*middlewares, unexpected_errors, chat_routes.state_unavailable],
                           client_max_size=settings.chat.max_body_bytes)
+    app.on_response_prepare.append(add_security_headers)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

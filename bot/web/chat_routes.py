@@ -7,6 +7,7 @@ from aiohttp import WSMsgType, web
 
 from bot.web.appkeys import CHAT, CONVERSATIONS, MESSAGE_LIMIT, SESSION_LIMIT, SETTINGS
 from bot.web.conversations import Conversation, StateUnavailable
+from bot.web.json_body import UnreadableJson, parse_json_object, read_json_object
 from bot.web.messages import message
 from bot.web.metrics import ERRORS
 
@@ -57,14 +58,9 @@ async def _conversation(request: web.Request, token: object) -> Conversation:
 
 async def _json_body(request: web.Request) -> dict:
     try:
-        body = await request.json()
+        return await read_json_object(request)
     except web.HTTPRequestEntityTooLarge:
         raise _too_long(request)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _Refusal(400, "bad_request", message("unreadable"))
-    if not isinstance(body, dict):
-        raise _Refusal(400, "bad_request", message("unreadable"))
-    return body
 
 
 @routes.post("/chat/session")
@@ -119,7 +115,8 @@ async def restart(request: web.Request) -> web.Response:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     store = request.app[CONVERSATIONS]
     token = (await _conversation(request, request.query.get("conversation"))).token
-    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].chat.max_body_bytes)
+    limits = request.app[SETTINGS].chat
+    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=limits.max_frame_bytes)
     try:
         await socket.prepare(request)
     except ConnectionResetError:  # the browser left before the handshake finished
@@ -127,7 +124,12 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     pusher = None
     try:
         async for frame in socket:
-            command = _command(frame)
+            if frame.type == WSMsgType.ERROR:  # e.g. a frame over max_frame_bytes: aiohttp closes the socket
+                break
+            if frame.type == WSMsgType.TEXT and len(frame.data) > limits.max_body_bytes:
+                await _notice(socket, "too_long", max_chars=limits.max_message_chars)
+                continue
+            command = _command(frame, limits.max_json_depth)
             try:
                 conversation = await store.get(token)
                 if conversation is None:  # ended in another tab, or forgotten: the widget starts anew
@@ -169,20 +171,19 @@ async def _acknowledge(store, token: str, after: object) -> None:
         await store.acknowledge(token, after)
 
 
-async def _notice(socket: web.WebSocketResponse, key: str) -> None:
+async def _notice(socket: web.WebSocketResponse, key: str, **variables: object) -> None:
     """A notice straight to this socket, outside the conversation's numbered events."""
-    await socket.send_json({"seq": 0, "type": "notice", "text": message(key)})
+    await socket.send_json({"seq": 0, "type": "notice", "text": message(key, **variables)})
 
 
-def _command(frame) -> dict:
+def _command(frame, max_depth: int) -> dict:
     """The widget's command in a WebSocket frame; {} for a binary frame or anything not a JSON object."""
     if frame.type != WSMsgType.TEXT:
         return {}
     try:
-        command = json.loads(frame.data)
-    except json.JSONDecodeError:
+        return parse_json_object(frame.data, max_depth)
+    except UnreadableJson:
         return {}
-    return command if isinstance(command, dict) else {}
 
 
 async def _push_events(socket: web.WebSocketResponse, store, token: str, after: int) -> None:

@@ -22,6 +22,7 @@ from bot.web.chat import clean_text
 from bot.web.conversations import StateUnavailable
 from bot.web.desk_auth import ACCOUNT, current_account, flash, render, staff_only
 from bot.web.desk_labels import label, outcomes, urgency_rank
+from bot.web.json_body import read_json_object
 
 routes = web.RouteTableDef()
 
@@ -173,7 +174,7 @@ async def resolve(request: web.Request) -> web.Response:
 async def send_message(request: web.Request) -> web.Response:
     """A live message to the user (JSON from the page's script, or the plain form without it)."""
     case = await _case_or_404(request)
-    form = await request.json() if request.content_type == "application/json" else await request.post()
+    form = await read_json_object(request) if request.content_type == "application/json" else await request.post()
     text = clean_text(str(form.get("text", "")))
     limit = request.app[SETTINGS].chat.max_message_chars
     wants_json = request.content_type == "application/json"

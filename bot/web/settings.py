@@ -12,6 +12,8 @@ import yaml
 class ChatSettings:
     max_message_chars: int
     max_body_bytes: int
+    max_frame_bytes: int
+    max_json_depth: int
     rasa_timeout_seconds: float
     conversation_idle_hours: float
     event_buffer: int
