@@ -273,17 +273,20 @@ async def test_a_handoff_goes_live_only_while_the_hotline_is_open(aiohttp_server
 
     from bot.web.chat import ChatService
     from bot.web.conversations import MemoryConversations
+    from bot.web.handoff_limit import HandoffLimit
     from bot.web.live import DeskHub, LiveRelay
     from bot.web.rasa import RasaClient
+    from bot.web.ratelimit import RateLimiter
 
     after_handoff = [{"text": "Din sagskode er K7HM-4XRT."}, {"custom": {"handoff": {"case_code": "K7HM-4XRT"}}}]
     rasa = RasaClient(await assistant_answering(aiohttp_server, after_handoff), 2)
     await rasa.start()
     store = MemoryConversations(DeskHub(), 50, 3600)
     noon_or_night = datetime(2026, 11, 23, hour, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    chat = ChatService(store, LiveRelay(store, 600), rasa, web_settings().chat, clock=lambda: noon_or_night)
+    handoff_limit = HandoffLimit(None, RateLimiter(1, 1), per_conversation=1)  # this first case is let through
+    chat = ChatService(store, LiveRelay(store, 600), rasa, web_settings().chat, handoff_limit, clock=lambda: noon_or_night)
     conversation = await store.open()
-    await chat.receive(conversation, "jeg vil tale med et menneske")
+    await chat.receive(conversation, "jeg vil tale med et menneske", client="192.0.2.1")
     await rasa.close()
     modes = [e.get("mode") for e in await store.events_after(conversation.token, 0) if e["type"] == "status"]
     assert modes == (["waiting"] if waits_for_staff else [])

@@ -118,6 +118,12 @@ def resolve_case(engine: Engine, code: str, staff: str, outcome: str | None = No
     )
 
 
+def withdraw_case(engine: Engine, code: str) -> bool:
+    """Take a case the assistant has just queued out of the queue: the chat's cap on new cases per
+    conversation and per address was passed (bot/web/handoff_limit.py). Audited as "withdrawn"."""
+    return _change_status(engine, code, Status.QUEUED, Status.EXPIRED, SYSTEM, action="withdrawn")
+
+
 def record_case_action(engine: Engine, code: str, actor: str, action: str) -> bool:
     """Audit an action that leaves the status as it is, such as a live message (never its text).
     Only the staff member who holds the claim can act on a claimed case."""
@@ -146,6 +152,7 @@ def _change_status(
     actor: str,
     only_if_claimed_by: str | None = None,
     detail: str | None = None,
+    action: str = "status",
     **values,
 ) -> bool:
     if to_status not in TRANSITIONS[from_status]:
@@ -165,7 +172,8 @@ def _change_status(
             return False
         session.execute(
             insert(AuditEntry).values(
-                handoff_id=handoff_id, from_status=from_status, to_status=to_status, actor=actor, at=now, detail=detail
+                handoff_id=handoff_id, from_status=from_status, to_status=to_status, actor=actor, at=now,
+                action=action, detail=detail,
             )
         )
     return True

@@ -18,9 +18,12 @@ from bot.staff.csrf import csrf_middleware
 from bot.staff.sessions import setup_sessions
 from bot.staff.settings import staff_settings
 from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
-from bot.web.appkeys import CHAT, CONVERSATIONS, ENGINE, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE
+from bot.web.appkeys import (
+    CHAT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE,
+)
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationStore, MemoryConversations, StateUnavailable
+from bot.web.handoff_limit import HandoffLimit
 from bot.web.live import DeskHub, LiveRelay
 from bot.web.proxies import forwarded_by_trusted_proxies
 from bot.web.rasa import RasaClient
@@ -93,10 +96,12 @@ def create_app(
     rasa = RasaClient(assistant_url or rasa_url(), settings.chat.rasa_timeout_seconds)
     app[SETTINGS], app[ENGINE], app[CONVERSATIONS], app[HUB], app[RELAY], app[RASA] = (
         settings, engine, store, store.hub, relay, rasa)
-    app[CHAT] = ChatService(store, relay, rasa, settings.chat, always_open=live_chat_always_open())
     limits = settings.rate_limit
     app[MESSAGE_LIMIT] = store.rate_limiter("messages", limits.messages_per_minute / 60, limits.message_burst)
     app[SESSION_LIMIT] = store.rate_limiter("sessions", limits.sessions_per_hour / 3600, limits.session_burst)
+    app[HANDOFF_LIMIT] = store.rate_limiter("handoffs", limits.handoffs_per_hour / 3600, limits.handoff_burst)
+    handoff_limit = HandoffLimit(engine, app[HANDOFF_LIMIT], limits.handoffs_per_conversation)
+    app[CHAT] = ChatService(store, relay, rasa, settings.chat, handoff_limit, always_open=live_chat_always_open())
     throttle = staff_settings().login_throttle
     app[THROTTLE] = store.login_throttle(throttle.max_failures, throttle.window)
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
@@ -128,6 +133,7 @@ async def _housekeeping(app: web.Application):
                 await app[CONVERSATIONS].forget_idle()
                 app[MESSAGE_LIMIT].forget_full()
                 app[SESSION_LIMIT].forget_full()
+                app[HANDOFF_LIMIT].forget_full()
             except StateUnavailable as error:
                 log.warning("web housekeeping: the conversation store does not answer (%s)", error)
             except Exception:  # keep the loop alive; the next round tries again

@@ -2,7 +2,6 @@
 hotline worker while the conversation is live. Message text is never logged."""
 
 import logging
-import re
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from datetime import datetime, timezone
 from bot.knowledge.contacts import route
 from bot.store.records import normalise_case_code
 from bot.web.conversations import Conversation, ConversationStore, Mode
+from bot.web.handoff_limit import HandoffLimit
 from bot.web.live import LiveRelay
 from bot.web.messages import message
 from bot.web.metrics import ASSISTANT_LATENCY, ERRORS, HANDOFFS, MESSAGES
@@ -19,8 +19,8 @@ from bot.web.settings import ChatSettings
 
 log = logging.getLogger(__name__)
 
-PAYLOAD = re.compile(r"/[a-z_]{1,64}(\{.{0,200}\})?")  # a quick reply's intent payload
 SESSION_START = "/session_start"
+INTENT_PREFIX = "/"  # Rasa 3.6 takes a message starting with it, once stripped, for an intent payload
 
 
 def clean_text(text: str) -> str:
@@ -30,37 +30,50 @@ def clean_text(text: str) -> str:
     ).strip()
 
 
+def for_assistant(text: str, payload: str | None, offer: tuple[str, ...]) -> str:
+    """What goes to Rasa: a button's intent payload only when the assistant's last answer offered
+    it; anything else as text for the NLU to read. Rasa strips whitespace before it looks for the
+    payload's slash (YAMLStoryReader.unpack_regex_message), so the leading slashes are dropped."""
+    if payload is not None and payload.startswith(INTENT_PREFIX) and payload in offer:
+        return payload
+    text = text.strip()
+    while text.startswith(INTENT_PREFIX):
+        text = text.lstrip(INTENT_PREFIX).strip()
+    return text
+
+
 class ChatService:
     def __init__(
         self, store: ConversationStore, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings,
-        always_open: bool = False, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        handoff_limit: HandoffLimit, always_open: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.store = store
         self.relay = relay
         self.rasa = rasa
         self.settings = settings
+        self.handoff_limit = handoff_limit
         self.always_open = always_open  # live chat at any hour (LIVE_CHAT_HOURS=always)
         self.clock = clock
 
-    async def greet(self, conversation: Conversation) -> None:
+    async def greet(self, conversation: Conversation, client: str) -> None:
         """The assistant's introduction, once, when the widget first connects."""
         async with self.store.lock(conversation.token):
             if await self.store.last_seq(conversation.token) == 0:
-                await self._ask_assistant(conversation, SESSION_START)
+                await self._ask_assistant(conversation, SESSION_START, client)
 
-    async def receive(self, conversation: Conversation, text: object, payload: object = None, channel: str = "http") -> None:
-        """Handle one message from the user; the answers are emitted as events. StateUnavailable
-        when the conversation store does not answer."""
-        handled_by = await self._handle(conversation, text, payload)
+    async def receive(self, conversation: Conversation, text: object, payload: object = None, *, client: str,
+                      channel: str = "http") -> None:
+        """Handle one message from the user at address `client` (bot.web.chat_routes.client_key);
+        the answers are emitted as events. StateUnavailable when the conversation store does not answer."""
+        handled_by = await self._handle(conversation, text, payload, client)
         MESSAGES.labels(channel=channel, handled_by=handled_by).inc()
 
-    async def _handle(self, conversation: Conversation, text: object, payload: object) -> str:
+    async def _handle(self, conversation: Conversation, text: object, payload: object, client: str) -> str:
         if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
             await self.store.emit(conversation.token, "notice", text=message("unreadable"))
             return "refused"
         text = clean_text(text)
-        if payload is not None and not PAYLOAD.fullmatch(payload):
-            payload = None
         if not text and payload is None:
             await self.store.emit(conversation.token, "notice", text=message("empty"))
             return "refused"
@@ -71,7 +84,12 @@ class ChatService:
             await self.relay.from_user(conversation, text)
             return "staff"
         async with self.store.lock(conversation.token):
-            await self._ask_assistant(conversation, payload or text)
+            conversation = await self.store.get(conversation.token) or conversation  # its latest offer
+            said = for_assistant(text, payload, conversation.offer)
+            if not said:  # nothing but slashes
+                await self.store.emit(conversation.token, "notice", text=message("empty"))
+                return "refused"
+            await self._ask_assistant(conversation, said, client)
         return "assistant"
 
     async def restart(self, conversation: Conversation) -> Conversation:
@@ -80,7 +98,7 @@ class ChatService:
         await self.store.close_conversation(conversation.token)
         return await self.store.open()
 
-    async def _ask_assistant(self, conversation: Conversation, text: str) -> None:
+    async def _ask_assistant(self, conversation: Conversation, text: str, client: str) -> None:
         try:
             with ASSISTANT_LATENCY.time():
                 replies = await self.rasa.send(conversation.rasa_sender, text)
@@ -89,25 +107,34 @@ class ChatService:
             ERRORS.labels(reason="assistant_unavailable").inc()
             await self.store.emit(conversation.token, "notice", text=message("assistant_unavailable"))
             return
+        codes = [normalise_case_code(str(reply.custom["handoff"].get("case_code", ""))) for reply in replies
+                 if isinstance(reply.custom.get("handoff"), dict)]
+        code = next(filter(None, codes), None)
+        if code and not await self.handoff_limit.admits(conversation, client, code):
+            ERRORS.labels(reason="handoff_limit").inc()
+            await self.store.remember_answer(conversation.token, (), conversation.cases)
+            await self.store.emit(conversation.token, "notice", text=message("handoff_limit"))
+            return  # the whole answer was about the withdrawn case: a rule ends the turn with the handoff
+        cases = conversation.cases + ((code,) if code and code not in conversation.cases else ())
+        offer = tuple(dict.fromkeys(button["payload"] for reply in replies for button in reply.buttons))
+        await self.store.remember_answer(conversation.token, offer, cases)
         shown = 0
         for reply in replies:
-            handoff = reply.custom.get("handoff")
-            if isinstance(handoff, dict):
-                await self._handoff(conversation, handoff)
-            elif reply.text or reply.buttons:
+            if reply.text or reply.buttons:
                 # The assistant's answers repeat across conversations: one shared copy of each text.
                 await self.store.emit(conversation.token, "bot", text=sys.intern(reply.text or ""), buttons=list(reply.buttons))
                 shown += 1
+        if code:
+            await self._handoff(conversation, code)
         if not shown:  # Rasa answers with nothing when the action server is down
             log.warning("assistant gave no answer")
             ERRORS.labels(reason="assistant_silent").inc()
             await self.store.emit(conversation.token, "notice", text=message("assistant_unavailable"))
 
-    async def _handoff(self, conversation: Conversation, handoff: dict) -> None:
+    async def _handoff(self, conversation: Conversation, code: str) -> None:
         """A case was made: while the live chat is open, the user waits here for a worker; otherwise
         the assistant has already told them to call when the hotline opens."""
-        code = normalise_case_code(str(handoff.get("case_code", "")))
-        live = bool(code) and (self.always_open or self._hotline_open_now())
+        live = self.always_open or self._hotline_open_now()
         HANDOFFS.labels(live="yes" if live else "no").inc()
         if live:
             await self.relay.start_waiting(conversation, code)

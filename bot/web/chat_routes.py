@@ -83,7 +83,7 @@ async def post_message(request: web.Request) -> web.Response:
     store = request.app[CONVERSATIONS]
     await _acknowledge(store, conversation.token, body.get("after"))
     before = await store.last_seq(conversation.token)
-    await request.app[CHAT].receive(conversation, text, body.get("payload"))
+    await request.app[CHAT].receive(conversation, text, body.get("payload"), client=client_key(request))
     return web.json_response({"events": await store.events_after(conversation.token, before)})
 
 
@@ -96,7 +96,7 @@ async def get_events(request: web.Request) -> web.Response:
         after = 0
     await _acknowledge(request.app[CONVERSATIONS], conversation.token, after)
     if after == 0:
-        await request.app[CHAT].greet(conversation)
+        await request.app[CHAT].greet(conversation, client_key(request))
     wait = request.app[SETTINGS].chat.poll_wait_seconds
     events = await request.app[CONVERSATIONS].wait_for_events(conversation.token, after, wait)
     return web.json_response({"events": events})
@@ -140,13 +140,13 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                     after = command.get("after") if _is_seq(command.get("after")) else 0
                     pusher = asyncio.create_task(_push_events(socket, store, token, after))
                     if after == 0:
-                        await request.app[CHAT].greet(conversation)
+                        await request.app[CHAT].greet(conversation, client_key(request))
                 elif command.get("type") == "message":
                     if await request.app[MESSAGE_LIMIT].retry_after(token) > 0:
                         await store.emit(token, "notice", text=message("too_fast"))
                         continue
                     await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"),
-                                                    channel="ws")
+                                                    client=client_key(request), channel="ws")
                 elif command.get("type") == "restart":
                     await request.app[CHAT].restart(conversation)
                     break

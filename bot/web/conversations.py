@@ -47,6 +47,8 @@ class Conversation:
     mode: Mode = Mode.BOT
     case_code: str | None = None
     waiting_since: float | None = None
+    offer: tuple[str, ...] = ()  # the payloads of the buttons in the assistant's last answer
+    cases: tuple[str, ...] = ()  # the case codes handed over from this conversation
 
 
 def new_conversation() -> Conversation:
@@ -119,6 +121,11 @@ class ConversationStore(ABC):
     @abstractmethod
     async def update(self, token: str, mode: Mode, case_code: str | None, waiting_since: float | None) -> None:
         """Set the live state. Back in BOT mode, the live messages are dropped."""
+
+    @abstractmethod
+    async def remember_answer(self, token: str, offer: tuple[str, ...], cases: tuple[str, ...]) -> None:
+        """Keep what the assistant's last answer offered (its buttons' payloads) and the cases the
+        conversation has handed over, for the next message (bot.web.chat)."""
 
     @abstractmethod
     async def close_conversation(self, token: str) -> None: ...
@@ -216,6 +223,10 @@ class MemoryConversations(ConversationStore):
             held.conversation = replace(held.conversation, mode=mode, case_code=case_code, waiting_since=waiting_since)
             if mode is Mode.BOT:
                 held.live = []
+
+    async def remember_answer(self, token: str, offer: tuple[str, ...], cases: tuple[str, ...]) -> None:
+        if held := self._held.get(token):
+            held.conversation = replace(held.conversation, offer=offer, cases=cases)
 
     async def close_conversation(self, token: str) -> None:
         self._held.pop(token, None)

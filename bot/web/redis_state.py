@@ -203,6 +203,14 @@ class RedisConversations(ConversationStore):
                 pipe.set(self._case_key(case_code), token, ex=self.ttl)
             await pipe.execute()
 
+    async def remember_answer(self, token: str, offer: tuple[str, ...], cases: tuple[str, ...]) -> None:
+        key = self._conversation_key(token)
+        async with _answering():
+            if await self._redis.exists(key):  # ended meanwhile: a stub without a sender expires unread
+                await self._redis.pipeline().hset(key, mapping={
+                    "offer": json.dumps(offer, ensure_ascii=False), "cases": " ".join(cases),
+                }).expire(key, self.ttl).execute()
+
     async def close_conversation(self, token: str) -> None:
         async with _answering():
             conversation = _conversation(token, await self._redis.hgetall(self._conversation_key(token)))
@@ -348,7 +356,7 @@ def _digest(key: str) -> str:
 
 
 def _conversation(token: str, fields: dict) -> Conversation | None:
-    if not fields:
+    if "sender" not in fields:
         return None
     return Conversation(
         token=token,
@@ -356,4 +364,6 @@ def _conversation(token: str, fields: dict) -> Conversation | None:
         mode=Mode(fields.get("mode", Mode.BOT.value)),
         case_code=fields.get("case") or None,
         waiting_since=float(fields["since"]) if fields.get("since") else None,
+        offer=tuple(json.loads(fields.get("offer") or "[]")),
+        cases=tuple((fields.get("cases") or "").split()),
     )

@@ -26,6 +26,9 @@ class RateLimitSettings:
     message_burst: int
     sessions_per_hour: float
     session_burst: int
+    handoffs_per_conversation: int
+    handoffs_per_hour: float
+    handoff_burst: int
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,217 @@
+"""Abuse of the public chat (security review, OWASP ASVS 5.0 level 2): intents typed as payloads,
+fake cases filling the staff queue, and scripts that rotate addresses or run from a hostile page.
+The assistant is a small server answering as Rasa's REST channel does, recording what it is sent."""
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.knowledge.contacts import route
+from bot.store.engine import make_engine
+from bot.store.handoffs import cases_with_status, find_case
+from bot.store.migrate import upgrade
+from bot.store.models import Status
+from bot.web.app import create_app
+from bot.web.chat import ChatService, for_assistant
+from tests.support.redis_server import redis_process
+from tests.test_web_chat import fast_settings
+from tests.test_web_desk import new_case
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+HOTLINE = route("hotline")
+GREETING = [{"text": "Hej! Hvad vil du gerne?", "buttons": [
+    {"title": "Tal med en rådgiver", "payload": "/request_human"},
+    {"title": "Jeg er forælder", "payload": '/express_worry{"role": "parent"}'},
+]}]
+HOSTILE_TEXTS = ["/acute_danger", " /acute_danger", "\u00a0/acute_danger", '/request_human{"role": "parent"}',
+                 "//acute_danger", "/ /acute_danger", "/\t\n/acute_danger@1.0", "/express_worry"]
+
+
+@pytest.fixture
+def engine(tmp_path):
+    url = f"sqlite:///{tmp_path / 'abuse.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def state_url(request):
+    """The conversations in the web app's memory, or in a Redis server of the test's own."""
+    if request.param == "memory":
+        yield ""
+    else:
+        with redis_process() as server:
+            yield server.url
+
+
+class Assistant:
+    """Answers as Rasa's REST channel: the greeting with two buttons; a new case (really stored) for
+    '/request_human' or 'menneske'; the conversation's case again for 'igen'; else a plain answer."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.received: list[str] = []
+        self.cases: dict[str, str] = {}
+
+    async def reply(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        text, sender = body["message"], body["sender"]
+        self.received.append(text)
+        if text == "/session_start":
+            return web.json_response(GREETING)
+        if text == "/request_human" or "menneske" in text or ("igen" in text and sender in self.cases):
+            if "igen" not in text:
+                self.cases[sender] = await asyncio.to_thread(new_case, self.engine)
+            code = self.cases[sender]
+            return web.json_response([{"text": f"Din sagskode er {code}."}, {"custom": {"handoff": {"case_code": code}}}])
+        return web.json_response([{"text": "Fortæl mere."}])
+
+    async def url(self, aiohttp_server) -> str:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.reply)
+        return str((await aiohttp_server(app)).make_url("/webhooks/rest/webhook"))
+
+
+async def chat_client(aiohttp_client, aiohttp_server, engine, state_url="", **limits):
+    assistant = Assistant(engine)
+    app = create_app(engine, assistant_url=await assistant.url(aiohttp_server), settings=fast_settings(**limits),
+                     state_url=state_url, proxies=["127.0.0.1"])
+    return await aiohttp_client(app), assistant
+
+
+async def greeted(client) -> str:
+    """A new conversation whose greeting (with its buttons) the widget has fetched."""
+    token = (await (await client.post("/chat/session")).json())["conversation"]
+    await client.get("/chat/events", params={"conversation": token, "after": "0"})
+    return token
+
+
+async def say(client, token: str, text: str, payload: str | None = None, address: str = "80.62.117.9") -> list[dict]:
+    body = {"conversation": token, "text": text} | ({"payload": payload} if payload else {})
+    response = await client.post("/chat/messages", json=body, headers={"X-Forwarded-For": address})
+    return (await response.json())["events"]
+
+
+# -- 1. intents typed as payloads -------------------------------------------------------------------
+
+async def test_a_typed_intent_reaches_the_assistant_as_plain_text(aiohttp_client, aiohttp_server, engine, state_url):
+    client, assistant = await chat_client(aiohttp_client, aiohttp_server, engine, state_url)
+    token = await greeted(client)
+    for text in HOSTILE_TEXTS:
+        await say(client, token, text)
+    sent = assistant.received[1:]
+    assert len(sent) == len(HOSTILE_TEXTS)
+    assert not [text for text in sent if text.strip().startswith("/")], sent
+    assert sent[0] == "acute_danger"  # the words stay for the NLU to read
+    assert cases_with_status(engine, Status.QUEUED) == []
+
+
+async def test_a_payload_counts_only_when_the_last_answer_offered_its_button(aiohttp_client, aiohttp_server, engine,
+                                                                             state_url):
+    client, assistant = await chat_client(aiohttp_client, aiohttp_server, engine, state_url)
+    token = await greeted(client)
+    await say(client, token, "Jeg er forælder", payload='/express_worry{"role": "parent"}')  # offered
+    assert assistant.received[-1] == '/express_worry{"role": "parent"}'
+    await say(client, token, "Tal med en rådgiver", payload="/request_human")  # offered one answer ago
+    assert assistant.received[-1] == "Tal med en rådgiver"
+    await say(client, token, "Akut fare", payload="/acute_danger")  # never offered
+    assert assistant.received[-1] == "Akut fare"
+
+
+async def test_a_button_offered_in_another_conversation_is_no_payload_here(aiohttp_client, aiohttp_server, engine,
+                                                                           state_url):
+    client, assistant = await chat_client(aiohttp_client, aiohttp_server, engine, state_url)
+    await greeted(client)
+    silent = (await (await client.post("/chat/session")).json())["conversation"]  # never fetched its greeting
+    await say(client, silent, "Tal med en rådgiver", payload="/request_human")
+    assert assistant.received[-1] == "Tal med en rådgiver"
+
+
+async def test_an_offered_button_works_over_the_websocket_and_a_typed_intent_does_not(aiohttp_client, aiohttp_server,
+                                                                                       engine, state_url):
+    client, assistant = await chat_client(aiohttp_client, aiohttp_server, engine, state_url)
+    token = (await (await client.post("/chat/session")).json())["conversation"]
+    socket = await client.ws_connect(f"/chat/ws?conversation={token}")
+    await socket.send_json({"type": "resume", "after": 0})
+    assert (await asyncio.wait_for(socket.receive_json(), 5))["buttons"]
+    await socket.send_json({"type": "message", "text": "/request_human"})
+    await asyncio.wait_for(socket.receive_json(), 5)
+    assert assistant.received[-1] == "request_human"
+    await socket.send_json({"type": "message", "text": "Tal med en rådgiver", "payload": "/request_human"})
+    await asyncio.wait_for(socket.receive_json(), 5)
+    assert assistant.received[-1] == "Tal med en rådgiver"  # the answer in between offered no buttons
+    await socket.close()
+
+
+def test_a_message_of_nothing_but_slashes_is_empty():
+    assert for_assistant("///", None, ()) == ""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="Rasa's environment (.venv-rasa) is made by make test")
+def test_rasa_itself_reads_no_intent_in_what_the_chat_sends_for_typed_intents():
+    """Rasa 3.6's own payload reader (the RegexMessageHandler's), without a domain to check intent
+    names against: whatever it would take for a payload shows up."""
+    sent = [for_assistant(text, None, ()) for text in HOSTILE_TEXTS] + [for_assistant("x", "/acute_danger", ())]
+    program = (
+        "import json, sys\n"
+        "from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader\n"
+        "from rasa.shared.nlu.training_data.message import Message\n"
+        "texts = json.load(sys.stdin)\n"
+        "read = [YAMLStoryReader.unpack_regex_message(Message({'text': t})).get('intent') for t in texts]\n"
+        "read.append(YAMLStoryReader.unpack_regex_message(Message({'text': ' /acute_danger'})).get('intent'))\n"
+        "print(json.dumps(read))\n"
+    )
+    result = subprocess.run([str(RASA_PYTHON), "-c", program], input=json.dumps(sent), capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    *ours, leading_space = json.loads(result.stdout.strip().splitlines()[-1])
+    assert ours == [None] * len(sent)
+    assert leading_space["name"] == "acute_danger"  # why a leading space is no escape
+
+
+# -- 1. handoffs per conversation and per address -------------------------------------------------
+
+def assert_told_to_call(events: list[dict]) -> None:
+    assert [event["type"] for event in events] == ["notice"]
+    assert HOTLINE.number in events[0]["text"] and HOTLINE.hours.text_da in events[0]["text"]
+    assert "sagskode" not in events[0]["text"]
+
+
+async def test_handoffs_past_the_limit_per_address_are_withdrawn_and_the_user_is_told_to_call(
+        aiohttp_client, aiohttp_server, engine, state_url, monkeypatch):
+    monkeypatch.setenv("LIVE_CHAT_HOURS", "always")
+    client, _ = await chat_client(aiohttp_client, aiohttp_server, engine, state_url,
+                                  handoffs_per_hour=1, handoff_burst=2)
+    told = []
+    for _ in range(3):
+        token = await greeted(client)
+        told.append(await say(client, token, "Tal med en rådgiver", payload="/request_human"))
+    assert [[event["type"] for event in events] for events in told[:2]] == [["bot", "status"]] * 2
+    assert_told_to_call(told[2])
+    queued = {case.code for case in cases_with_status(engine, Status.QUEUED)}
+    assert queued == {events[0]["text"].split()[-1].rstrip(".") for events in told[:2]}
+    (withdrawn,) = cases_with_status(engine, Status.EXPIRED)
+    assert [entry.action for entry in find_case(engine, withdrawn.code).audit] == ["status", "withdrawn"]
+    other_address = await say(client, await greeted(client), "jeg vil tale med et menneske", address="80.62.117.10")
+    assert other_address[0]["type"] == "bot"
+
+
+async def test_handoffs_past_the_limit_per_conversation_are_withdrawn_but_the_same_case_is_named_again(
+        aiohttp_client, aiohttp_server, engine, state_url, monkeypatch):
+    monkeypatch.delenv("LIVE_CHAT_HOURS", raising=False)
+    monkeypatch.setattr(ChatService, "_hotline_open_now", lambda self: False)  # the user stays with the assistant
+    client, _ = await chat_client(aiohttp_client, aiohttp_server, engine, state_url, handoffs_per_conversation=1)
+    token = await greeted(client)
+    first = await say(client, token, "jeg vil tale med et menneske")
+    assert first[0]["type"] == "bot" and "sagskode" in first[0]["text"]
+    again = await say(client, token, "må jeg få min kode igen")  # the assistant names the open case again
+    assert again[0]["text"] == first[0]["text"]
+    assert_told_to_call(await say(client, token, "et andet menneske, tak"))  # a second case
+    assert len(cases_with_status(engine, Status.QUEUED)) == 1
+    assert len(cases_with_status(engine, Status.EXPIRED)) == 1
