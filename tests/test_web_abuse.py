@@ -5,10 +5,11 @@ The assistant is a small server answering as Rasa's REST channel does, recording
 import asyncio
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import TCPConnector, WSServerHandshakeError, web
 
 from bot.knowledge.contacts import route
 from bot.store.engine import make_engine
@@ -215,3 +216,91 @@ async def test_handoffs_past_the_limit_per_conversation_are_withdrawn_but_the_sa
     assert_told_to_call(await say(client, token, "et andet menneske, tak"))  # a second case
     assert len(cases_with_status(engine, Status.QUEUED)) == 1
     assert len(cases_with_status(engine, Status.EXPIRED)) == 1
+
+
+# -- 2. anti-automation: addresses, a ceiling, and the page a request comes from --------------------
+
+async def sessions_from(client, addresses: list[str], **headers) -> list[int]:
+    return [(await client.post("/chat/session", headers={"X-Forwarded-For": address, **headers})).status
+            for address in addresses]
+
+
+async def test_ipv6_addresses_count_by_their_64(aiohttp_client, aiohttp_server, engine):
+    client, _ = await chat_client(aiohttp_client, aiohttp_server, engine, sessions_per_hour=1, session_burst=2)
+    same_64 = ["2001:db8:aa:1::1", "2001:db8:aa:1:ffff:ffff:ffff:2", "2001:db8:aa:1::99"]
+    assert await sessions_from(client, same_64) == [201, 201, 429]
+    assert await sessions_from(client, ["2001:db8:aa:2::1", "::ffff:80.62.117.9", "80.62.117.9"]) == [201, 201, 201]
+
+
+async def test_every_loopback_address_is_one_machine(aiohttp_client, aiohttp_server, engine):
+    """127.0.0.2 to 127.0.0.5 are the machine of 127.0.0.1: real connections from each of them."""
+    app = create_app(engine, assistant_url="http://127.0.0.1:9/none", proxies=[],
+                     settings=fast_settings(sessions_per_hour=1, session_burst=2))
+    server = await aiohttp_server(app)
+    statuses = []
+    for last in range(1, 6):
+        client = await aiohttp_client(server, connector=TCPConnector(local_addr=(f"127.0.0.{last}", 0)))
+        statuses.append((await client.post("/chat/session")).status)
+    assert statuses == [201, 201, 429, 429, 429]
+
+
+async def test_new_conversations_have_a_ceiling_no_rotation_of_addresses_passes(aiohttp_client, aiohttp_server, engine):
+    client, _ = await chat_client(aiohttp_client, aiohttp_server, engine, new_conversations_per_minute=1,
+                                  new_conversation_burst=3)
+    addresses = [f"80.62.117.{last}" for last in range(1, 5)]
+    assert await sessions_from(client, addresses[:3]) == [201, 201, 201]
+    refused = await client.post("/chat/session", headers={"X-Forwarded-For": addresses[3]})
+    assert refused.status == 429 and int(refused.headers["Retry-After"]) >= 1
+    body = await refused.json()
+    assert body["error"] == "busy" and HOTLINE.number in body["text"] and HOTLINE.hours.text_da in body["text"]
+
+
+def with_embedding_site(**rate_limit):
+    settings = fast_settings(**rate_limit)
+    return replace(settings, chat=replace(settings.chat, allowed_origins=["https://www.kommune.example/"]))
+
+
+@pytest.fixture
+async def site(aiohttp_server, engine):
+    """The chat behind a trusted proxy, embedded by one other site, one new conversation per address."""
+    return await aiohttp_server(create_app(engine, assistant_url="http://127.0.0.1:9/none", proxies=["127.0.0.1"],
+                                           settings=with_embedding_site(sessions_per_hour=1, session_burst=1)))
+
+
+async def test_a_hostile_page_cannot_use_up_the_limit_of_an_address_it_shares(aiohttp_client, site):
+    client = await aiohttp_client(site)
+    school = ["80.62.117.9"] * 3
+    assert await sessions_from(client, school, Origin="https://evil.example") == [403, 403, 403]
+    refused = await client.post("/chat/session", headers={"Origin": "null", "X-Forwarded-For": school[0]})
+    assert refused.status == 403 and HOTLINE.number in (await refused.json())["text"]
+    own = str(site.make_url("")).rstrip("/")
+    assert await sessions_from(client, school[:1], Origin=own) == [201]  # the school's one conversation is left
+
+
+@pytest.mark.parametrize("origin", ["own", "https://www.kommune.example", "HTTPS://WWW.KOMMUNE.EXAMPLE", None])
+async def test_the_site_itself_an_embedding_site_and_clients_without_a_page_are_served(aiohttp_client, site, origin):
+    client = await aiohttp_client(site)
+    headers = {} if origin is None else {"Origin": str(site.make_url("")).rstrip("/") if origin == "own" else origin}
+    response = await client.post("/chat/session", headers=headers)
+    assert response.status == 201
+    token = (await response.json())["conversation"]
+    socket = await client.ws_connect(f"/chat/ws?conversation={token}", headers=headers)
+    await socket.close()
+
+
+async def test_the_websocket_and_the_messages_refuse_a_hostile_page(aiohttp_client, site):
+    client = await aiohttp_client(site)
+    token = (await (await client.post("/chat/session")).json())["conversation"]
+    hostile = {"Origin": "https://evil.example"}
+    with pytest.raises(WSServerHandshakeError) as refused:
+        await client.ws_connect(f"/chat/ws?conversation={token}", headers=hostile)
+    assert refused.value.status == 403
+    response = await client.post("/chat/messages", json={"conversation": token, "text": "hej"}, headers=hostile)
+    assert response.status == 403
+
+
+async def test_the_public_https_origin_the_proxy_passes_on_is_the_sites_own(aiohttp_client, site):
+    client = await aiohttp_client(site)
+    public = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.dk", "X-Forwarded-For": "80.62.117.9"}
+    response = await client.post("/chat/session", headers={**public, "Origin": "https://hotline.example.dk"})
+    assert response.status == 201

@@ -19,7 +19,8 @@ from bot.staff.sessions import setup_sessions
 from bot.staff.settings import staff_settings
 from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
 from bot.web.appkeys import (
-    CHAT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT, SETTINGS, THROTTLE,
+    CHAT, CONVERSATION_LIMIT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT,
+    SETTINGS, THROTTLE,
 )
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationStore, MemoryConversations, StateUnavailable
@@ -83,7 +84,8 @@ def create_app(
     settings = settings or web_settings()
     proxies = trusted_proxies() if proxies is None else proxies
     middlewares = [forwarded_by_trusted_proxies(proxies)] if proxies else []
-    app = web.Application(middlewares=[*middlewares, unexpected_errors, chat_routes.state_unavailable],
+    app = web.Application(middlewares=[*middlewares, unexpected_errors, chat_routes.state_unavailable,
+                                       chat_routes.from_allowed_pages(settings.chat.allowed_origins)],
                           client_max_size=settings.chat.max_body_bytes)
     app.on_response_prepare.append(add_security_headers)
     aiohttp_jinja2.setup(
@@ -100,6 +102,8 @@ def create_app(
     app[MESSAGE_LIMIT] = store.rate_limiter("messages", limits.messages_per_minute / 60, limits.message_burst)
     app[SESSION_LIMIT] = store.rate_limiter("sessions", limits.sessions_per_hour / 3600, limits.session_burst)
     app[HANDOFF_LIMIT] = store.rate_limiter("handoffs", limits.handoffs_per_hour / 3600, limits.handoff_burst)
+    app[CONVERSATION_LIMIT] = store.rate_limiter("conversations", limits.new_conversations_per_minute / 60,
+                                                 limits.new_conversation_burst)
     handoff_limit = HandoffLimit(engine, app[HANDOFF_LIMIT], limits.handoffs_per_conversation)
     app[CHAT] = ChatService(store, relay, rasa, settings.chat, handoff_limit, always_open=live_chat_always_open())
     throttle = staff_settings().login_throttle
@@ -134,6 +138,7 @@ async def _housekeeping(app: web.Application):
                 app[MESSAGE_LIMIT].forget_full()
                 app[SESSION_LIMIT].forget_full()
                 app[HANDOFF_LIMIT].forget_full()
+                app[CONVERSATION_LIMIT].forget_full()
             except StateUnavailable as error:
                 log.warning("web housekeeping: the conversation store does not answer (%s)", error)
             except Exception:  # keep the loop alive; the next round tries again

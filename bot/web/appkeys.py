@@ -21,4 +21,5 @@ CHAT = web.AppKey("chat", ChatService)
 MESSAGE_LIMIT = web.AppKey("message_limit", Limiter)
 SESSION_LIMIT = web.AppKey("session_limit", Limiter)
 HANDOFF_LIMIT = web.AppKey("handoff_limit", Limiter)
+CONVERSATION_LIMIT = web.AppKey("conversation_limit", Limiter)  # new conversations from everyone together
 THROTTLE = web.AppKey("throttle", Throttle)

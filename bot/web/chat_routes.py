@@ -5,18 +5,21 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from bot.web.appkeys import CHAT, CONVERSATIONS, MESSAGE_LIMIT, SESSION_LIMIT, SETTINGS
+from bot.web.appkeys import CHAT, CONVERSATION_LIMIT, CONVERSATIONS, MESSAGE_LIMIT, SESSION_LIMIT, SETTINGS
 from bot.web.conversations import Conversation, StateUnavailable
 from bot.web.json_body import UnreadableJson, parse_json_object, read_json_object
 from bot.web.messages import message
 from bot.web.metrics import ERRORS
+from bot.web.origins import allowed_origin, normalised
+from bot.web.ratelimit import address_key
 
 routes = web.RouteTableDef()
 
 
 def client_key(request: web.Request) -> str:
-    """The client's address (behind a trusted proxy, the one it passed on: see bot.web.proxies)."""
-    return request.remote or "unknown"
+    """The client's address as the limits count it (bot.web.ratelimit.address_key); behind a trusted
+    proxy, the address it passed on (bot.web.proxies)."""
+    return address_key(request.remote, request.app[SETTINGS].rate_limit.ipv6_prefix_length)
 
 
 class _Refusal(web.HTTPException):
@@ -48,6 +51,20 @@ async def state_unavailable(request: web.Request, handler):
         raise _Refusal(503, "unavailable", message("assistant_unavailable"))
 
 
+def from_allowed_pages(allowed: list[str]):
+    """Middleware: a request to /chat/ from a page that may not use the chat (bot.web.origins) gets a
+    403 before anything is counted or opened."""
+    listed = normalised(allowed)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        if request.path.startswith("/chat/") and not allowed_origin(request, listed):
+            raise _Refusal(403, "foreign_origin", message("foreign_origin"))
+        return await handler(request)
+
+    return middleware
+
+
 async def _conversation(request: web.Request, token: object) -> Conversation:
     """The open conversation with this token, or a 404 the widget answers by starting a new one."""
     conversation = await request.app[CONVERSATIONS].get(token)
@@ -67,6 +84,8 @@ async def _json_body(request: web.Request) -> dict:
 async def open_session(request: web.Request) -> web.Response:
     if (wait := await request.app[SESSION_LIMIT].retry_after(client_key(request))) > 0:
         raise _too_fast(wait)
+    if (wait := await request.app[CONVERSATION_LIMIT].retry_after("all")) > 0:
+        raise _Refusal(429, "busy", message("busy"), {"Retry-After": str(max(1, round(wait)))})
     conversation = await request.app[CONVERSATIONS].open()
     return web.json_response({"conversation": conversation.token}, status=201)
 

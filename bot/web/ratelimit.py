@@ -1,10 +1,28 @@
 """Per-client rate limits for the public endpoints: token buckets held in memory (one web app
-instance; bot.web.redis_state has the shared kind)."""
+instance; bot.web.redis_state has the shared kind), and the key a client's address counts under."""
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from ipaddress import IPv6Network, ip_address
 from typing import Protocol
+
+
+def address_key(address: str | None, ipv6_prefix_length: int) -> str:
+    """What a client's address is limited as: an IPv4 address as itself; an IPv6 address as its
+    network of `ipv6_prefix_length` bits, since one household or office is given a whole /64 to pick
+    addresses from; and every loopback address as one machine (127.0.0.2 is 127.0.0.1)."""
+    try:
+        parsed = ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 6 and parsed.ipv4_mapped:
+        parsed = parsed.ipv4_mapped
+    if parsed.is_loopback:
+        return "loopback"
+    if parsed.version == 6:
+        return str(IPv6Network((int(parsed), ipv6_prefix_length), strict=False))
+    return str(parsed)
 
 
 class Limiter(Protocol):

@@ -18,6 +18,7 @@ class ChatSettings:
     conversation_idle_hours: float
     event_buffer: int
     poll_wait_seconds: float
+    allowed_origins: list[str]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class RateLimitSettings:
     message_burst: int
     sessions_per_hour: float
     session_burst: int
+    new_conversations_per_minute: float
+    new_conversation_burst: int
+    ipv6_prefix_length: int
     handoffs_per_conversation: int
     handoffs_per_hour: float
     handoff_burst: int
