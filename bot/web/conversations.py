@@ -110,6 +110,10 @@ class ConversationStore(ABC):
         """The store can be used (for the readiness check)."""
         return True
 
+    async def disk_writes(self) -> list[str]:
+        """What would write conversations to a disk (for the readiness check): nothing in memory."""
+        return []
+
     @abstractmethod
     async def open(self) -> Conversation: ...
 

@@ -4,6 +4,7 @@ Metrics are for the machine itself and logged-in staff only."""
 import asyncio
 import contextlib
 import ipaddress
+import logging
 
 import aiohttp
 from aiohttp import web
@@ -15,6 +16,7 @@ from bot.web.conversations import StateUnavailable
 from bot.web.desk_auth import current_account
 from bot.web.metrics import LIVE_CONVERSATIONS
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 READY_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
@@ -36,18 +38,32 @@ async def _assistant_answers(url: str) -> bool:
         return response.status == 200
 
 
+async def _conversations_ready(store) -> str | bool:
+    """True when the conversation store answers and keeps nothing on disk; else False, or why not."""
+    if not await store.answers():
+        return False
+    if found := await store.disk_writes():
+        return (f"the chat state's Redis writes to disk ({'; '.join(found)}): live chats must never reach a disk; "
+                "turn off snapshots and the append-only file (docs/deployment.md)")
+    return True
+
+
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """Ready for users: the handoff store, the assistant and the conversation store answer (503 names
-    what does not)."""
+    """Ready for users: the handoff store, the assistant and the conversation store answer, and the
+    conversation store keeps nothing on disk (503 names what is not ready, and `why` when known)."""
     checks = {
         "database": asyncio.wait_for(asyncio.to_thread(_database_answers, request.app[ENGINE]), 3),
         "assistant": _assistant_answers(request.app[RASA].url),
-        "conversations": request.app[CONVERSATIONS].answers(),
+        "conversations": _conversations_ready(request.app[CONVERSATIONS]),
     }
     results = await asyncio.gather(*checks.values(), return_exceptions=True)
     status = {name: result is True for name, result in zip(checks, results)}
-    return web.json_response({"ready": all(status.values()), **status}, status=200 if all(status.values()) else 503)
+    why = {name: result for name, result in zip(checks, results) if isinstance(result, str)}
+    for reason in why.values():
+        log.error("not ready: %s", reason)
+    body = {"ready": all(status.values()), **status} | ({"why": why} if why else {})
+    return web.json_response(body, status=200 if all(status.values()) else 503)
 
 
 def internal_address(address: str | None) -> bool:

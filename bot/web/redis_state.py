@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import redis.asyncio as redis
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import LockError, RedisError, ResponseError
 
 from bot.web.conversations import Conversation, ConversationStore, LiveMessage, Mode, StateUnavailable, new_conversation
 
@@ -140,6 +140,18 @@ class RedisConversations(ConversationStore):
     async def answers(self) -> bool:
         async with _answering():
             return bool(await self._redis.ping())
+
+    async def disk_writes(self) -> list[str]:
+        """Redis's snapshot (`save`) and append-only file settings that would put conversations on a
+        disk; a Redis that will not tell (CONFIG GET renamed or not permitted) counts as writing."""
+        try:
+            async with _answering():
+                config = {**await self._redis.config_get("save"), **await self._redis.config_get("appendonly")}
+        except StateUnavailable as error:
+            if isinstance(error.__cause__, ResponseError):
+                return ["CONFIG GET is refused, so snapshots and the append-only file cannot be ruled out"]
+            raise
+        return disk_writing_settings(config)
 
     async def _listen(self) -> None:
         """Deliver what any instance publishes to this process's waiting requests and desk pages."""
@@ -349,6 +361,16 @@ class RedisLoginThrottle:
     async def succeeded(self, *keys: str) -> None:
         for key in keys:
             await self.store.forget(key)
+
+
+def disk_writing_settings(config: dict[str, str]) -> list[str]:
+    """Of Redis's `save` and `appendonly` settings (CONFIG GET), those that write its data to disk."""
+    found = []
+    if config.get("save", "").strip():
+        found.append(f"save {config['save'].strip()!r}")
+    if config.get("appendonly", "no").strip().lower() != "no":
+        found.append("appendonly yes")
+    return found
 
 
 def _digest(key: str) -> str:

@@ -5,7 +5,9 @@
                           in the environment are kept)
     backing.py postgres   check that PROD_POSTGRES_URL answers and create the handoff and tracker
                           databases on that server if they are missing (needs psycopg 3: .venv)
-    backing.py redis      check that PROD_REDIS_URL answers PING (needs redis-py: .venv-rasa)
+    backing.py redis      check that PROD_REDIS_URL answers PING and keeps nothing on disk: no RDB
+                          snapshots (`save`), no append-only file, since the web apps' live chats
+                          are held there (needs redis-py: .venv-rasa)
 
 Only the standard library is imported at the top, so each venv can run the part it can.
 Exit status 1 with one clear line on stderr when a server does not answer.
@@ -95,21 +97,37 @@ def prepare_postgres() -> int:
     return 0
 
 
-def ping_redis() -> int:
+def check_redis() -> int:
     import redis
 
     url = setting("PROD_REDIS_URL")
+    where = urlsplit(url)
+    shown = f"{where.hostname}:{where.port or 6379}"
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=CONNECT_TIMEOUT_SECONDS).ping()
+        server = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                      socket_timeout=CONNECT_TIMEOUT_SECONDS, decode_responses=True)
+        server.ping()
     except redis.RedisError as error:
-        where = urlsplit(url)
-        print(f"Redis does not answer at PROD_REDIS_URL ({where.hostname}:{where.port or 6379}): {error}", file=sys.stderr)
+        print(f"Redis does not answer at PROD_REDIS_URL ({shown}): {error}", file=sys.stderr)
+        return 1
+    try:
+        save, appendonly = server.config_get("save").get("save", ""), server.config_get("appendonly").get("appendonly")
+    except redis.RedisError as error:
+        print(f"Redis at PROD_REDIS_URL ({shown}) does not show its persistence settings (CONFIG GET: {error}), so it "
+              "cannot be ruled out that it writes the live chats to disk. Use a Redis that allows CONFIG GET.",
+              file=sys.stderr)
+        return 1
+    if save.strip() or appendonly != "no":
+        print(f"Redis at PROD_REDIS_URL ({shown}) writes its data to disk (save '{save}', appendonly {appendonly}). "
+              "It would hold the live chats between users and hotline staff, which must never reach a disk. "
+              "Turn persistence off (redis-cli CONFIG SET save '' and CONFIG SET appendonly no, and the same in "
+              "redis.conf), or point PROD_REDIS_URL at a Redis without it.", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    commands = {"urls": print_exports, "postgres": prepare_postgres, "redis": ping_redis}
+    commands = {"urls": print_exports, "postgres": prepare_postgres, "redis": check_redis}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: {sys.argv[0]} {'|'.join(commands)}")
     sys.exit(commands[sys.argv[1]]())

@@ -37,17 +37,20 @@ def _free_port() -> int:
 
 
 class RedisProcess:
-    """A redis-server of our own on a free loopback port, keeping nothing on disk."""
+    """A redis-server of our own on a free loopback port, keeping nothing on disk unless `options`
+    (redis-server's command-line options, after ours) say otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: tuple[str, ...] = ()) -> None:
         self.binary = shutil.which("redis-server") or pytest.skip("redis-server is not installed")
+        self.options = options
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -67,8 +70,8 @@ class RedisProcess:
 
 
 @contextmanager
-def redis_process() -> Iterator[RedisProcess]:
-    server = RedisProcess()
+def redis_process(*options: str) -> Iterator[RedisProcess]:
+    server = RedisProcess(options)
     server.start()
     try:
         yield server
