@@ -7,7 +7,8 @@ import io
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,8 @@ from bot.staff.accounts import (
     set_password,
     set_role,
 )
-from bot.staff.settings import staff_settings
-from bot.staff.throttle import LoginThrottle
+from bot.staff.settings import ThrottleSettings, staff_settings
+from bot.staff.throttle import LoginThrottle, TooManyAttempts
 from bot.store.migrate import upgrade
 from bot.store.models import StaffAccount, StaffEvent, StaffSession
 
@@ -54,7 +55,8 @@ def events(engine) -> list[tuple[str, str, str | None]]:
 def add_session(engine, id_hash: str, data: dict) -> None:
     now = datetime.now(timezone.utc)
     with Session(engine) as session, session.begin():
-        session.execute(insert(StaffSession).values(id_hash=id_hash, data=data, created_at=now, last_seen_at=now))
+        session.execute(insert(StaffSession).values(
+            id_hash=id_hash, data=data, account_id=data.get("account_id"), created_at=now, last_seen_at=now))
 
 
 def session_hashes(engine) -> set[str]:
@@ -276,54 +278,78 @@ class Clock:
         return self.now
 
 
-async def test_the_throttle_blocks_a_key_after_too_many_failures_within_the_window():
+LIMITS = ThrottleSettings(window_minutes=15, per_account_and_address=3, per_account=5, per_address=6, when_busy=1)
+
+
+async def refused(throttle, username: str, address: str) -> float:
+    with pytest.raises(TooManyAttempts) as raised:
+        await throttle.attempt(username, address)
+    return raised.value.retry_after
+
+
+async def test_the_throttle_refuses_a_username_from_an_address_after_its_tries_within_the_window():
     clock = Clock()
-    throttle = LoginThrottle(3, timedelta(minutes=15), clock=clock)
-    for _ in range(2):
-        await throttle.failed("user:alice", "ip:10.0.0.1")
+    throttle = LoginThrottle(LIMITS, clock=clock)
+    for _ in range(3):
+        await throttle.attempt("alice", "10.0.0.1")
         clock.now += 60
-    assert await throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
-    await throttle.failed("user:alice", "ip:10.0.0.1")
-    assert await throttle.retry_after("user:alice") == 15 * 60 - 120
-    assert await throttle.retry_after("user:bob", "ip:10.0.0.1") == 15 * 60 - 120
-    assert await throttle.retry_after("user:bob", "ip:10.0.0.2") == 0.0
+    assert await refused(throttle, "alice", "10.0.0.1") == 15 * 60 - 180
+    await throttle.attempt("alice", "10.0.0.2")  # alice herself, elsewhere
+    await throttle.attempt("bob", "10.0.0.1")    # a colleague behind the same address
 
-    clock.now += 15 * 60 - 120  # the first failure leaves the window: two are left
-    assert await throttle.retry_after("user:alice", "ip:10.0.0.1") == 0.0
-    await throttle.failed("user:alice")
-    assert await throttle.retry_after("user:alice") == 60  # until the second failure leaves the window
-    assert await throttle.retry_after("ip:10.0.0.1") == 0.0
+    clock.now += 15 * 60 - 180  # the first try leaves the window: two are left
+    await throttle.attempt("alice", "10.0.0.1")
+    assert await refused(throttle, "alice", "10.0.0.1") == 60  # until the second leaves it
 
 
-async def test_a_successful_login_forgets_the_failures():
-    clock = Clock()
-    throttle = LoginThrottle(2, timedelta(minutes=1), clock=clock)
-    await throttle.failed("user:alice", "ip:10.0.0.1")
-    await throttle.failed("user:alice", "ip:10.0.0.1")
-    assert await throttle.retry_after("user:alice") == 60
-    await throttle.succeeded("user:alice")
-    assert await throttle.retry_after("user:alice") == 0.0
-    assert await throttle.retry_after("ip:10.0.0.1") == 60
+async def test_a_busy_account_or_address_lowers_every_pair_to_its_last_try_never_to_none():
+    throttle = LoginThrottle(LIMITS, clock=Clock())
+    for address in ("10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.3"):  # five for alice: busy
+        await throttle.attempt("alice", address)
+    await throttle.attempt("alice", "10.0.0.9")  # from anywhere new: one try still
+    await refused(throttle, "alice", "10.0.0.9")
+    await refused(throttle, "alice", "10.0.0.1")
+    for username in ("b1", "b2", "b3", "b4"):  # with alice's two, six from 10.0.0.1: a busy address
+        await throttle.attempt(username, "10.0.0.1")
+    await throttle.attempt("carl", "10.0.0.1")  # a colleague there: one try still
+    await refused(throttle, "carl", "10.0.0.1")
+    await throttle.attempt("carl", "10.0.0.4")
 
 
-async def test_the_throttle_blocks_after_the_configured_failures_in_either_conversation_store(conversation_store):
+async def test_a_successful_login_forgets_the_pair_and_a_try_never_checked_is_handed_back():
+    throttle = LoginThrottle(LIMITS, clock=Clock())
+    tries = [await throttle.attempt("alice", "10.0.0.1") for _ in range(3)]
+    await refused(throttle, "alice", "10.0.0.1")
+    await throttle.cancel(tries[-1])
+    last = await throttle.attempt("alice", "10.0.0.1")
+    await refused(throttle, "alice", "10.0.0.1")
+    await throttle.succeeded(last)
+    for _ in range(3):
+        await throttle.attempt("alice", "10.0.0.1")
+
+
+async def test_the_throttle_counts_the_same_in_either_conversation_store(conversation_store):
     """The web app takes its throttle from its conversation store: Redis shares it between instances."""
-    configured = staff_settings().login_throttle
-    throttle = conversation_store.login_throttle(configured.max_failures, configured.window)
-    for _ in range(configured.max_failures - 1):
-        await throttle.failed("user:alice", "ip:10.0.0.1")
-    assert await throttle.retry_after("user:alice") == 0.0
-    await throttle.failed("user:alice")
-    assert 0 < await throttle.retry_after("user:alice", "ip:10.0.0.1") <= configured.window_minutes * 60
-    assert await throttle.retry_after("ip:10.0.0.1", "user:bob") == 0.0
-    await throttle.succeeded("user:alice")
-    assert await throttle.retry_after("user:alice") == 0.0
+    throttle = conversation_store.login_throttle(LIMITS)
+    tries = [await throttle.attempt("alice", "10.0.0.1") for _ in range(3)]
+    assert 0 < await refused(throttle, "alice", "10.0.0.1") <= 15 * 60
+    await throttle.cancel(tries[2])  # its password was never checked
+    await throttle.attempt("alice", "10.0.0.1")
+    await refused(throttle, "alice", "10.0.0.1")
+    await throttle.attempt("bob", "10.0.0.1")
+    await throttle.attempt("alice", "10.0.0.2")
+    await throttle.attempt("alice", "10.0.0.3")  # five for alice: busy, one try a pair
+    await refused(throttle, "alice", "10.0.0.3")
+    await throttle.succeeded(tries[1])  # four again, and 10.0.0.1's failures forgotten
+    await throttle.attempt("alice", "10.0.0.3")
+    await refused(throttle, "alice", "10.0.0.3")
+    await throttle.attempt("alice", "10.0.0.1")
 
 
-async def test_failures_leave_the_window_in_either_conversation_store(conversation_store):
-    throttle = conversation_store.login_throttle(2, timedelta(seconds=1))
-    await throttle.failed("user:alice")
-    await throttle.failed("user:alice")
-    assert 0 < await throttle.retry_after("user:alice") <= 1
+async def test_tries_leave_the_window_in_either_conversation_store(conversation_store):
+    throttle = conversation_store.login_throttle(replace(LIMITS, window_minutes=1 / 60))
+    for _ in range(3):
+        await throttle.attempt("alice", "10.0.0.1")
+    assert 0 < await refused(throttle, "alice", "10.0.0.1") <= 1
     await asyncio.sleep(1.1)
-    assert await throttle.retry_after("user:alice") == 0.0
+    await throttle.attempt("alice", "10.0.0.1")

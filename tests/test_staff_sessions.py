@@ -3,19 +3,22 @@ PostgreSQL server: cookie flags, a new session id at login, idle and absolute ti
 id's hash stored, logout, and the CSRF middleware."""
 
 import hashlib
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import pytest_asyncio
 from aiohttp import DummyCookieJar, web
 from aiohttp_session import get_session, new_session
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.staff.accounts import create_account, set_active
 from bot.staff.csrf import CSRF_FIELD, CSRF_HEADER, csrf_middleware, csrf_token
 from bot.staff.sessions import delete_sessions_of, purge_expired_sessions, setup_sessions
 from bot.staff.settings import staff_settings
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
 from bot.store.models import StaffSession
 
 COOKIE = "staff_session"
@@ -226,12 +229,36 @@ def test_sessions_are_deleted_by_account_and_by_age(store_engine):
     }
     with Session(store_engine) as session, session.begin():
         for name, (data, created_at, last_seen_at) in sessions.items():
-            session.execute(
-                insert(StaffSession).values(id_hash=name, data=data, created_at=created_at, last_seen_at=last_seen_at)
-            )
+            session.execute(insert(StaffSession).values(
+                id_hash=name, data=data, account_id=data.get("account_id"), created_at=created_at,
+                last_seen_at=last_seen_at,
+            ))
     assert purge_expired_sessions(store_engine, timedelta(minutes=30), timedelta(hours=12)) == 2
     assert delete_sessions_of(store_engine, 1) == 1
     assert [row.id_hash for row in rows(store_engine)] == ["anonymous"]
+
+
+@pytest.mark.asyncio
+async def test_a_session_keeps_its_account_in_an_indexed_column(store_engine, browser):
+    """delete_sessions_of finds an account's sessions by an index, not by reading every session."""
+    await browser.login(7)
+    assert [row.account_id for row in rows(store_engine)] == [7]
+    indexes = inspect(store_engine).get_indexes("staff_sessions")
+    assert ["account_id"] in [index["column_names"] for index in indexes]
+
+
+def test_the_migration_fills_in_the_account_and_drops_sessions_that_never_logged_in(database_url):
+    upgrade(database_url, "0002")
+    engine = make_engine(database_url)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as connection:
+        for id_hash, data in (("in", {"account_id": 3, "csrf": "t"}), ("visitor", {"csrf": "t"})):
+            connection.execute(text(
+                "INSERT INTO staff_sessions (id_hash, data, created_at, last_seen_at) VALUES (:id, :data, :at, :at)"),
+                {"id": id_hash, "data": json.dumps(data), "at": now.replace(tzinfo=None)})
+    upgrade(database_url)
+    assert [(row.id_hash, row.account_id) for row in rows(engine)] == [("in", 3)]
+    engine.dispose()
 
 
 # -- CSRF -----------------------------------------------------------------------------------------

@@ -170,10 +170,18 @@ def _valid_username(username: str) -> str:
     return name
 
 
+def check_password_length(password: str) -> None:
+    """Raise AccountError for a password longer than any account may have (at log-in too)."""
+    max_length = staff_settings().password.max_length
+    if len(password) > max_length:
+        raise AccountError(f"Adgangskoden må højst være {max_length} tegn lang.")
+
+
 def _valid_password(username: str, password: str) -> str:
     min_length = staff_settings().password.min_length
     if len(password) < min_length:
         raise AccountError(f"Adgangskoden skal være mindst {min_length} tegn lang.")
+    check_password_length(password)
     if password.strip().lower() == username:
         raise AccountError("Adgangskoden må ikke være den samme som brugernavnet.")
     return password

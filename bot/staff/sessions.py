@@ -1,7 +1,9 @@
 """Server-side desk sessions for aiohttp-session. The cookie holds a random id; the database holds
-only the id's SHA-256 and the session data as JSON. A session ends after a spell of inactivity and
-at the latest a fixed time after it began; login starts a new one (the web app calls
-``aiohttp_session.new_session``), logout empties it (``session.invalidate()``)."""
+only the id's SHA-256, the session data as JSON and the logged-in account's id (indexed, so an
+account's sessions are found at once). A session ends after a spell of inactivity and at the latest
+a fixed time after it began; login starts a new one (the web app calls
+``aiohttp_session.new_session``), logout empties it (``session.invalidate()``). Nothing is stored
+for a visitor who has not logged in unless the web app writes to their session."""
 
 import asyncio
 import hashlib
@@ -105,7 +107,8 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
                 db.execute(delete(StaffSession).where(StaffSession.id_hash == hash_session_id(replaces)))
             db.execute(
                 insert(StaffSession).values(
-                    id_hash=hash_session_id(session_id), data=data, created_at=now, last_seen_at=now
+                    id_hash=hash_session_id(session_id), data=data, account_id=_account_id(data), created_at=now,
+                    last_seen_at=now,
                 )
             )
 
@@ -115,7 +118,7 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
             db.execute(
                 update(StaffSession)
                 .where(StaffSession.id_hash == hash_session_id(session_id))
-                .values(data=data, last_seen_at=utc_now())
+                .values(data=data, account_id=_account_id(data), last_seen_at=utc_now())
             )
 
     def _delete(self, session_id: str) -> None:
@@ -123,16 +126,15 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
             db.execute(delete(StaffSession).where(StaffSession.id_hash == hash_session_id(session_id)))
 
 
+def _account_id(data: dict) -> int | None:
+    account_id = data.get("account_id")
+    return account_id if isinstance(account_id, int) else None
+
+
 def delete_sessions_of(engine: Engine, account_id: int) -> int:
     """End every session logged in as `account_id`; return how many there were."""
     with DbSession(engine) as db, db.begin():
-        rows = db.execute(select(StaffSession.id_hash, StaffSession.data)).all()
-        doomed = [
-            row.id_hash for row in rows if isinstance(row.data, dict) and row.data.get("account_id") == account_id
-        ]
-        if doomed:
-            db.execute(delete(StaffSession).where(StaffSession.id_hash.in_(doomed)))
-    return len(doomed)
+        return db.execute(delete(StaffSession).where(StaffSession.account_id == account_id)).rowcount
 
 
 def purge_expired_sessions(engine: Engine, idle_timeout: timedelta, absolute_timeout: timedelta) -> int:

@@ -17,6 +17,7 @@ class SessionSettings:
     idle_minutes: float
     absolute_hours: float
     cookie_name: str
+    login_cookie_name: str
     secure: bool
 
     @property
@@ -30,23 +31,41 @@ class SessionSettings:
 
 @dataclass(frozen=True)
 class ThrottleSettings:
-    max_failures: int
     window_minutes: float
+    per_account_and_address: int
+    per_account: int
+    per_address: int
+    when_busy: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.when_busy <= self.per_account_and_address:
+            raise ValueError("when_busy must be at least 1 and at most per_account_and_address")
+        if min(self.per_account, self.per_address) < 1:
+            raise ValueError("per_account and per_address must be at least 1")
 
     @property
-    def window(self) -> timedelta:
-        return timedelta(minutes=self.window_minutes)
+    def window_seconds(self) -> float:
+        return self.window_minutes * 60
+
+
+@dataclass(frozen=True)
+class PasswordCheckSettings:
+    at_once: int
+    waiting: int
+    retry_after_seconds: int
 
 
 @dataclass(frozen=True)
 class PasswordSettings:
     min_length: int
+    max_length: int
 
 
 @dataclass(frozen=True)
 class StaffSettings:
     session: SessionSettings
     login_throttle: ThrottleSettings
+    password_checks: PasswordCheckSettings
     password: PasswordSettings
 
 
@@ -56,6 +75,7 @@ def staff_settings() -> StaffSettings:
     return StaffSettings(
         session=SessionSettings(**raw["session"], secure=cookie_secure()),
         login_throttle=ThrottleSettings(**raw["login_throttle"]),
+        password_checks=PasswordCheckSettings(**raw["password_checks"]),
         password=PasswordSettings(**raw["password"]),
     )
 

@@ -117,8 +117,19 @@ class StaffSession(Base):
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict] = mapped_column(JSON)
+    account_id: Mapped[int | None] = mapped_column(Integer, index=True)  # who logged in (also in data)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StaffKey(Base):
+    """A secret the desk's instances share, e.g. the key that signs the log-in form's CSRF token.
+    Made by the migration that adds it, so every instance reads the same one."""
+
+    __tablename__ = "staff_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class StaffEvent(Base):

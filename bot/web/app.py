@@ -14,13 +14,11 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from bot.knowledge.contacts import route
-from bot.staff.csrf import csrf_middleware
 from bot.staff.sessions import setup_sessions
-from bot.staff.settings import staff_settings
 from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
 from bot.web.appkeys import (
     CHAT, CONVERSATION_LIMIT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT,
-    SETTINGS, THROTTLE,
+    SETTINGS,
 )
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationStore, MemoryConversations, StateUnavailable
@@ -106,10 +104,8 @@ def create_app(
                                                  limits.new_conversation_burst)
     handoff_limit = HandoffLimit(engine, app[HANDOFF_LIMIT], limits.handoffs_per_conversation)
     app[CHAT] = ChatService(store, relay, rasa, settings.chat, handoff_limit, always_open=live_chat_always_open())
-    throttle = staff_settings().login_throttle
-    app[THROTTLE] = store.login_throttle(throttle.max_failures, throttle.window)
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
-    app.middlewares.append(csrf_middleware("/staff"))
+    desk_auth.setup_login(app, engine, store)
     for module_routes in (routes, health.routes, chat_routes.routes, desk_auth.routes, desk_cases.routes,
                           desk_stats.routes, desk_accounts.routes):
         app.add_routes(module_routes)

@@ -3,6 +3,8 @@
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.staff.csrf import LoginTokens
+from bot.staff.password_checks import PasswordChecks
 from bot.staff.throttle import Throttle
 from bot.web.chat import ChatService
 from bot.web.conversations import ConversationStore
@@ -23,3 +25,5 @@ SESSION_LIMIT = web.AppKey("session_limit", Limiter)
 HANDOFF_LIMIT = web.AppKey("handoff_limit", Limiter)
 CONVERSATION_LIMIT = web.AppKey("conversation_limit", Limiter)  # new conversations from everyone together
 THROTTLE = web.AppKey("throttle", Throttle)
+PASSWORD_CHECKS = web.AppKey("password_checks", PasswordChecks)
+LOGIN_TOKENS = web.AppKey("login_tokens", LoginTokens)

@@ -12,9 +12,9 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from enum import Enum
 
+from bot.staff.settings import ThrottleSettings
 from bot.staff.throttle import LoginThrottle, Throttle
 from bot.web.ratelimit import Limiter, RateLimiter
 
@@ -180,7 +180,7 @@ class ConversationStore(ABC):
         """A token-bucket limiter (`await limiter.retry_after(key)`) kept where the conversations are."""
 
     @abstractmethod
-    def login_throttle(self, max_failures: int, window: timedelta) -> Throttle:
+    def login_throttle(self, settings: ThrottleSettings) -> Throttle:
         """The staff desk's login throttle (bot.staff.throttle), kept where the conversations are."""
 
     async def wait_for_events(self, token: str, after: int, timeout: float) -> list[dict]:
@@ -288,8 +288,8 @@ class MemoryConversations(ConversationStore):
     def rate_limiter(self, name: str, per_second: float, burst: int) -> RateLimiter:
         return RateLimiter(per_second, burst)
 
-    def login_throttle(self, max_failures: int, window: timedelta) -> LoginThrottle:
-        return LoginThrottle(max_failures, window)
+    def login_throttle(self, settings: ThrottleSettings) -> LoginThrottle:
+        return LoginThrottle(settings)
 
     async def forget_idle(self) -> int:
         cutoff = time.monotonic() - self.idle_seconds

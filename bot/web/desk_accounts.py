@@ -5,7 +5,9 @@ import asyncio
 from aiohttp import web
 
 from bot.staff.accounts import AccountError, Role, create_account, last_logins, list_accounts, set_active, set_role
-from bot.web.appkeys import ENGINE
+from bot.staff.password_checks import ChecksBusy
+from bot.staff.settings import staff_settings
+from bot.web.appkeys import ENGINE, PASSWORD_CHECKS
 from bot.web.desk_auth import ACCOUNT, flash, render, staff_only
 
 routes = web.RouteTableDef()
@@ -18,7 +20,8 @@ async def accounts_page(request: web.Request) -> web.Response:
     accounts, logins = await asyncio.gather(
         asyncio.to_thread(list_accounts, engine), asyncio.to_thread(last_logins, engine)
     )
-    return await render(request, "staff/accounts.html", {"accounts": accounts, "last_logins": logins, "roles": list(Role)})
+    return await render(request, "staff/accounts.html", {"accounts": accounts, "last_logins": logins,
+                        "roles": list(Role), "password_rules": staff_settings().password})
 
 
 @routes.post("/staff/accounts")
@@ -27,13 +30,15 @@ async def add_account(request: web.Request) -> web.Response:
     form = await request.post()
     role = Role.ADMIN if form.get("role") == Role.ADMIN.value else Role.STAFF
     try:
-        created = await asyncio.to_thread(
+        created = await request.app[PASSWORD_CHECKS].run(  # hashing the password: one of the few at once
             create_account, request.app[ENGINE], str(form.get("username", "")), str(form.get("password", "")),
             role, request[ACCOUNT].username,
         )
         await flash(request, f"Kontoen {created.username} er oprettet.")
     except AccountError as error:
         await flash(request, str(error))
+    except ChecksBusy:
+        await flash(request, "Der er travlt lige nu, så kontoen er ikke oprettet. Prøv igen om lidt.")
     raise web.HTTPSeeOther("/staff/accounts")
 
 

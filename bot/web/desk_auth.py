@@ -1,20 +1,44 @@
 """Staff desk log-in and log-out, who is logged in, and page rendering with the CSRF token."""
 
 import asyncio
+import contextlib
 import functools
 import math
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
+from sqlalchemy import Engine
 
-from bot.staff.accounts import Account, Role, authenticate, get_account, record_event
-from bot.staff.csrf import csrf_token
-from bot.web.appkeys import ENGINE, THROTTLE
-from bot.web.conversations import StateUnavailable
+from bot.staff.accounts import Account, AccountError, Role, authenticate, check_password_length, get_account, record_event
+from bot.staff.csrf import LoginTokens, csrf_middleware, csrf_token
+from bot.staff.keys import shared_key
+from bot.staff.password_checks import ChecksBusy, PasswordChecks
+from bot.staff.settings import staff_settings
+from bot.staff.throttle import TooManyAttempts
+from bot.web.appkeys import ENGINE, LOGIN_TOKENS, PASSWORD_CHECKS, THROTTLE
+from bot.web.conversations import ConversationStore, StateUnavailable
 
 routes = web.RouteTableDef()
 ACCOUNT = "account"  # request key for the logged-in account
+LOGIN_KEY = "login_csrf"  # the shared key (staff_keys) that signs the log-in form's token
+
+
+def setup_login(app: web.Application, engine: Engine, store: ConversationStore) -> None:
+    """The log-in throttle (kept where the conversations are), the password checks and the log-in
+    form's tokens, then the CSRF checks that read sessions and those tokens."""
+    settings = staff_settings()
+    app[THROTTLE] = store.login_throttle(settings.login_throttle)
+    app[PASSWORD_CHECKS] = PasswordChecks(settings.password_checks.at_once, settings.password_checks.waiting)
+    app[LOGIN_TOKENS] = LoginTokens(functools.partial(shared_key, engine, LOGIN_KEY),
+                                    settings.session.login_cookie_name, settings.session.secure)
+    app.middlewares.append(csrf_middleware("/staff", app[LOGIN_TOKENS]))
+    app.cleanup_ctx.append(_password_checks)
+
+
+async def _password_checks(app: web.Application):
+    yield
+    app[PASSWORD_CHECKS].close()
 
 
 async def current_account(request: web.Request) -> Account | None:
@@ -51,15 +75,22 @@ def staff_only(admin: bool = False):
 
 
 async def render(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
-    """A desk page with the CSRF token, the account and any one-time message."""
+    """A desk page with the CSRF token, the account and any one-time message. A visitor who is not
+    logged in gets the log-in form's signed token (a cookie), so nothing is stored for them."""
     session = await get_session(request)
+    logged_in = isinstance(session.get("account_id"), int)
+    tokens = request.app[LOGIN_TOKENS]
+    token = csrf_token(session) if logged_in else await tokens.token(request)
     context = {
-        "csrf_token": csrf_token(session),
+        "csrf_token": token,
         "account": request.get(ACCOUNT),
         "flash": session.pop("flash", None),
         **context,
     }
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
+    response = aiohttp_jinja2.render_template(template, request, context, status=status)
+    if not logged_in:
+        tokens.set_cookie(response, token)
+    return response
 
 
 async def flash(request: web.Request, text: str) -> None:
@@ -75,28 +106,44 @@ async def login_page(request: web.Request) -> web.Response:
 
 @routes.post("/staff/login")
 async def log_in(request: web.Request) -> web.Response:
+    """Count the try first (throttle), then check the password in one of a few threads; a try that
+    never reached its check is handed back."""
     form = await request.post()
     username = str(form.get("username", "")).strip().lower()[:64]
-    password = str(form.get("password", ""))[:1024]
-    keys = (f"user:{username}", f"ip:{request.remote}")
+    password = str(form.get("password", ""))
     throttle = request.app[THROTTLE]
     try:
-        if (wait := await throttle.retry_after(*keys)) > 0:
-            minutes = max(1, math.ceil(wait / 60))
-            return await render(request, "staff/login.html", {"username": username,
-                                "error": f"For mange forsøg. Prøv igen om {minutes} min."}, status=429)
-        account = await asyncio.to_thread(authenticate, request.app[ENGINE], username, password)
-        if account is None:
-            await throttle.failed(*keys)
-            return await render(request, "staff/login.html", {"username": username,
-                                "error": "Forkert brugernavn eller adgangskode."}, status=401)
-        await throttle.succeeded(*keys)
+        check_password_length(password)  # longer than any account's password: no guess to count
+        attempt = await throttle.attempt(username, request.remote or "")
+        try:
+            account = await request.app[PASSWORD_CHECKS].run(authenticate, request.app[ENGINE], username, password)
+        except ChecksBusy:
+            await throttle.cancel(attempt)
+            return await _login_refused(request, username, "Der er travlt lige nu. Prøv igen om lidt.", 503,
+                                        staff_settings().password_checks.retry_after_seconds)
+    except AccountError as error:
+        return await _login_refused(request, username, str(error), 400)
+    except TooManyAttempts as refused:
+        minutes = max(1, math.ceil(refused.retry_after / 60))
+        return await _login_refused(request, username, f"For mange forsøg. Prøv igen om {minutes} min.", 429,
+                                    math.ceil(refused.retry_after))
     except StateUnavailable:  # the shared throttle (Redis) does not answer: no unthrottled tries
-        return await render(request, "staff/login.html", {"username": username,
-                            "error": "Log-ind virker ikke lige nu. Prøv igen om et øjeblik."}, status=503)
+        return await _login_refused(request, username, "Log-ind virker ikke lige nu. Prøv igen om et øjeblik.", 503)
+    if account is None:
+        return await _login_refused(request, username, "Forkert brugernavn eller adgangskode.", 401)
+    with contextlib.suppress(StateUnavailable):  # the password was right: log in even so
+        await throttle.succeeded(attempt)
     session = await new_session(request)  # a new session id at log-in
     session["account_id"] = account.id
     raise web.HTTPSeeOther("/staff")
+
+
+async def _login_refused(request: web.Request, username: str, error: str, status: int,
+                         retry_after: int | None = None) -> web.Response:
+    response = await render(request, "staff/login.html", {"username": username, "error": error}, status=status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @routes.post("/staff/logout")

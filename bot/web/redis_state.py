@@ -8,13 +8,13 @@ import contextlib
 import hashlib
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import redis.asyncio as redis
 from redis.exceptions import LockError, RedisError, ResponseError
 
+from bot.staff.settings import ThrottleSettings
+from bot.staff.throttle import Attempt, TooManyAttempts, limits_of, new_attempt
 from bot.web.conversations import Conversation, ConversationStore, LiveMessage, Mode, StateUnavailable, new_conversation
 
 log = logging.getLogger(__name__)
@@ -60,21 +60,28 @@ return tostring(wait)
 """
 
 
-# Login failures of one key in a sorted set scored by Redis's clock. ARGV: window seconds, the
-# most failures allowed, and for a failure a unique member; returns the seconds to wait (0: allowed).
-THROTTLE = """
+# Log-in tries (bot.staff.throttle) in three sorted sets scored by Redis's clock: the pair, the
+# account and the address. KEYS: those three. ARGV: window seconds, the most tries kept per key
+# (pair, account, address), the pair's allowance when busy, and the try's id. Checks the pair's
+# allowance and counts the try in one step; returns the seconds to wait (0: counted).
+ATTEMPT = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
-local window, most = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if ARGV[3] then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -most - 1)
-  redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
+local window = tonumber(ARGV[1])
+local most = {tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])}
+for i = 1, 3 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window) end
+local allowed = most[1]
+if redis.call('ZCARD', KEYS[2]) >= most[2] or redis.call('ZCARD', KEYS[3]) >= most[3] then
+  allowed = tonumber(ARGV[5])
 end
-local failures = redis.call('ZRANGE', KEYS[1], -most, -1, 'WITHSCORES')
-if #failures / 2 < most then return '0' end
-return tostring(tonumber(failures[2]) + window - now)
+local tries = redis.call('ZRANGE', KEYS[1], -allowed, -1, 'WITHSCORES')
+if #tries / 2 >= allowed then return tostring(tonumber(tries[2]) + window - now) end
+for i = 1, 3 do
+  redis.call('ZADD', KEYS[i], now, ARGV[6])
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -most[i] - 1)
+  redis.call('EXPIRE', KEYS[i], math.ceil(window) + 1)
+end
+return '0'
 """
 
 
@@ -112,7 +119,8 @@ class RedisConversations(ConversationStore):
         return f"{self.prefix}:case:{code}"
 
     def _login_key(self, key: str) -> str:
-        return f"{self.prefix}:login:{_digest(key)}"
+        """One hash tag for every log-in key: a try's three keys meet in one script on a cluster."""
+        return f"{self.prefix}:{{login}}:{_digest(key)}"
 
     @property
     def _live_index(self) -> str:
@@ -126,7 +134,7 @@ class RedisConversations(ConversationStore):
         self._emit = self._redis.register_script(EMIT)
         self._acknowledge = self._redis.register_script(ACKNOWLEDGE)
         self._spend = self._redis.register_script(SPEND)
-        self._throttle = self._redis.register_script(THROTTLE)
+        self._attempt = self._redis.register_script(ATTEMPT)
         self._listener = asyncio.create_task(self._listen())
 
     async def close(self) -> None:
@@ -306,18 +314,26 @@ class RedisConversations(ConversationStore):
     def rate_limiter(self, name: str, per_second: float, burst: int) -> "RedisRateLimiter":
         return RedisRateLimiter(self, name, per_second, burst)
 
-    def login_throttle(self, max_failures: int, window: timedelta) -> "RedisLoginThrottle":
-        return RedisLoginThrottle(self, max_failures, window)
+    def login_throttle(self, settings: ThrottleSettings) -> "RedisLoginThrottle":
+        return RedisLoginThrottle(self, settings)
 
-    async def throttle(self, key: str, window_seconds: float, max_failures: int, failure: str | None = None) -> float:
-        """Seconds until a login may be tried for `key` (recording a failure first, if given)."""
-        args = [window_seconds, max_failures] + ([failure] if failure else [])
+    async def count_attempt(self, attempt: Attempt, settings: ThrottleSettings) -> float:
+        """Seconds the try must wait (0.0: it was counted)."""
+        args = [settings.window_seconds, *limits_of(settings), settings.when_busy, attempt.id]
         async with _answering():
-            return float(await self._throttle(keys=[self._login_key(key)], args=args))
+            return float(await self._attempt(keys=[self._login_key(key) for key in attempt.keys], args=args))
 
-    async def forget(self, key: str) -> None:
+    async def uncount_attempt(self, attempt: Attempt, forget_pair: bool) -> None:
+        """Hand a try back; with `forget_pair`, the pair's earlier failures too."""
+        keys = [self._login_key(key) for key in attempt.keys]
+        pipe = self._redis.pipeline()
+        if forget_pair:
+            pipe.delete(keys[0])
+        else:
+            pipe.zrem(keys[0], attempt.id)
+        pipe.zrem(keys[1], attempt.id).zrem(keys[2], attempt.id)
         async with _answering():
-            await self._redis.delete(self._login_key(key))
+            await pipe.execute()
 
     async def spend(self, bucket: str, per_second: float, burst: int) -> float:
         async with _answering():
@@ -343,24 +359,23 @@ class RedisRateLimiter:
 
 
 class RedisLoginThrottle:
-    """The staff desk's login throttle (bot.staff.throttle) shared by every instance, so more
+    """The staff desk's log-in throttle (bot.staff.throttle) shared by every instance, so more
     instances do not mean more tries. Keys (usernames, addresses) are stored only as hashes."""
 
-    def __init__(self, store: RedisConversations, max_failures: int, window: timedelta) -> None:
-        if max_failures < 1:
-            raise ValueError("max_failures must be at least 1")
-        self.store, self.max_failures, self.window = store, max_failures, window.total_seconds()
+    def __init__(self, store: RedisConversations, settings: ThrottleSettings) -> None:
+        self.store, self.settings = store, settings
 
-    async def retry_after(self, *keys: str) -> float:
-        return max([0.0] + [await self.store.throttle(key, self.window, self.max_failures) for key in keys])
+    async def attempt(self, username: str, address: str) -> Attempt:
+        attempt = new_attempt(username, address)
+        if (wait := await self.store.count_attempt(attempt, self.settings)) > 0:
+            raise TooManyAttempts(wait)
+        return attempt
 
-    async def failed(self, *keys: str) -> None:
-        for key in keys:
-            await self.store.throttle(key, self.window, self.max_failures, failure=secrets.token_hex(8))
+    async def succeeded(self, attempt: Attempt) -> None:
+        await self.store.uncount_attempt(attempt, forget_pair=True)
 
-    async def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            await self.store.forget(key)
+    async def cancel(self, attempt: Attempt) -> None:
+        await self.store.uncount_attempt(attempt, forget_pair=False)
 
 
 def disk_writing_settings(config: dict[str, str]) -> list[str]:
