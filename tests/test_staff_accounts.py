@@ -150,7 +150,35 @@ def test_disabling_an_account_or_changing_its_password_ends_its_sessions(store_e
     assert authenticate(store_engine, "bob", "et nyt og langt kodeord") == bob
 
 
+def test_the_last_active_admin_can_be_neither_demoted_nor_closed(store_engine):
+    create_account(store_engine, "boss", PASSWORD, Role.ADMIN)
+    create_account(store_engine, "alice", PASSWORD)
+    for change in (lambda: set_role(store_engine, "Boss", Role.STAFF, actor="cli"),
+                   lambda: set_active(store_engine, "boss", False, actor="cli")):
+        with pytest.raises(AccountError, match="mindst én aktiv administrator"):
+            change()
+    set_role(store_engine, "alice", Role.ADMIN, actor="boss")
+    set_active(store_engine, "boss", False, actor="alice")  # alice is still an admin
+    with pytest.raises(AccountError, match="mindst én aktiv administrator"):
+        set_role(store_engine, "alice", Role.STAFF, actor="cli")  # a closed admin does not count
+    set_active(store_engine, "boss", True, actor="alice")
+    set_role(store_engine, "alice", Role.STAFF, actor="boss")
+    assert [(a.username, a.role, a.active) for a in list_accounts(store_engine)] == [
+        ("alice", Role.STAFF, True), ("boss", Role.ADMIN, True)]
+
+
+def test_a_password_longer_than_the_limit_is_refused_and_the_longest_works(store_engine):
+    longest = staff_settings().password.max_length
+    with pytest.raises(AccountError, match=f"Adgangskoden må højst være {longest} tegn lang."):
+        create_account(store_engine, "alice", "x" * (longest + 1))
+    create_account(store_engine, "alice", "x" * longest)
+    assert authenticate(store_engine, "alice", "x" * longest) is not None
+    with pytest.raises(AccountError, match="højst"):
+        set_password(store_engine, "alice", "y" * (longest + 1), actor="cli")
+
+
 def test_every_change_and_login_is_an_event_and_events_cannot_be_changed(store_engine):
+    create_account(store_engine, "root", PASSWORD, Role.ADMIN)
     create_account(store_engine, "alice", PASSWORD)
     authenticate(store_engine, "alice", PASSWORD)
     authenticate(store_engine, "alice", "forkert")
@@ -161,6 +189,7 @@ def test_every_change_and_login_is_an_event_and_events_cannot_be_changed(store_e
     set_active(store_engine, "alice", True, actor="root")
     record_event(store_engine, "alice", "logout", "alice")
     assert events(store_engine) == [
+        ("cli", "account_created", "root"),
         ("cli", "account_created", "alice"),
         ("alice", "login", "alice"),
         ("anonymous", "login_failed", "alice"),
@@ -234,6 +263,17 @@ def test_the_command_line_creates_and_lists_accounts(cli_database):
     assert [row.split() for row in rows] == [["alice", "staff", "ja", "aldrig"]]
 
 
+def test_the_command_line_keeps_the_last_admin_and_the_password_length_limit(cli_database):
+    assert run_cli("add", "boss", "--admin", stdin=PASSWORD + "\n").returncode == 0
+    for action in (("role", "boss", "staff"), ("disable", "BOSS")):
+        refused = run_cli(*action)
+        assert refused.returncode == 1 and "mindst én aktiv administrator" in refused.stderr
+    longest = staff_settings().password.max_length
+    refused = run_cli("add", "bob", stdin="x" * (longest + 1) + "\n")
+    assert refused.returncode == 1
+    assert f"Adgangskoden må højst være {longest} tegn lang." in refused.stderr
+
+
 def test_the_command_line_says_so_when_the_database_is_not_migrated(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     result = run_cli("list")
@@ -242,7 +282,8 @@ def test_the_command_line_says_so_when_the_database_is_not_migrated(tmp_path, mo
 
 
 def test_the_command_line_changes_accounts(cli_database, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n" + PASSWORD + "\n"))
+    assert main(["staff", "add", "boss", "--admin"]) == 0
     assert main(["staff", "add", "alice", "--admin"]) == 0
     assert main(["staff", "role", "alice", "staff"]) == 0
     assert main(["staff", "disable", "alice"]) == 0
@@ -252,6 +293,7 @@ def test_the_command_line_changes_accounts(cli_database, monkeypatch, capsys):
     assert main(["staff", "disable", "carl"]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [
+        "Konto oprettet: boss (admin)",
         "Konto oprettet: alice (admin)",
         "Rolle ændret: alice er nu staff",
         "Konto deaktiveret: alice. Kontoens sessioner er afsluttet.",

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from aiohttp import CookieJar
 
-from bot.staff.accounts import Role, create_account
+from bot.staff.accounts import Role, create_account, list_accounts
 from bot.store.engine import make_engine
 from bot.store.handoffs import find_case, save_handoff
 from bot.store.migrate import upgrade
@@ -211,3 +211,16 @@ async def test_only_admins_manage_accounts(aiohttp_client, app, engine):
     assert "nyansat" in html
     response, _ = await page(staff, "/staff")  # lise's account was closed: her session ends
     assert response.url.path == "/staff/login"
+
+
+async def test_an_admin_cannot_demote_or_close_their_own_account_however_the_name_is_written(
+        aiohttp_client, app, engine):
+    create_account(engine, "boss", PASSWORD, Role.ADMIN)  # not the last admin: only the own-account rule applies
+    admin = await desk_client(aiohttp_client, app)
+    await log_in(admin, "admin")
+    token = csrf_from((await page(admin, "/staff/accounts"))[1])
+    for change, refusal in (({"change": "role", "role": "staff"}, "Du kan ikke ændre din egen rolle."),
+                            ({"change": "close"}, "Du kan ikke lukke din egen konto.")):
+        response = await admin.post("/staff/accounts/ADMIN", data={"csrf_token": token, **change})
+        assert refusal in await response.text()
+    assert [(a.role, a.active) for a in list_accounts(engine) if a.username == "admin"] == [(Role.ADMIN, True)]

@@ -41,6 +41,9 @@ class AccountError(Exception):
     """Message is Danish and safe to show."""
 
 
+LAST_ADMIN = "Der skal altid være mindst én aktiv administrator. Gør en anden til administrator først."
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -136,14 +139,25 @@ def record_event(engine: Engine, actor: str, action: str, target: str | None = N
 
 def _change(engine: Engine, username: str, values: dict, actor: str, action: str) -> Account:
     name = username.strip().lower()
+    ends_admin = values.get("role", Role.ADMIN.value) != Role.ADMIN.value or values.get("active") is False
     with Session(engine) as session, session.begin():
+        # Active admins are locked first, always in the same order, so two changes at once cannot
+        # each leave the other as the last admin and together leave none.
+        admins = _active_admin_ids(session) if ends_admin else []
         row = session.scalar(select(StaffAccount).where(StaffAccount.username == name).with_for_update())
         if row is None:
             raise AccountError(f"Der findes ingen konto med brugernavnet '{name}'.")
+        if ends_admin and admins == [row.id]:
+            raise AccountError(LAST_ADMIN)
         for column, value in values.items():
             setattr(row, column, value)
         _add_event(session, actor, action, name)
         return _account(row)
+
+
+def _active_admin_ids(session: Session) -> list[int]:
+    query = select(StaffAccount.id).where(StaffAccount.role == Role.ADMIN.value, StaffAccount.active.is_(True))
+    return list(session.scalars(query.order_by(StaffAccount.id).with_for_update()))
 
 
 def _add_event(session: Session, actor: str, action: str, target: str | None) -> None:

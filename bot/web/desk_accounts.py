@@ -46,7 +46,7 @@ async def add_account(request: web.Request) -> web.Response:
 @staff_only(admin=True)
 async def change_account(request: web.Request) -> web.Response:
     form = await request.post()
-    username, actor = request.match_info["username"], request[ACCOUNT].username
+    username, actor = request.match_info["username"].strip().lower(), request[ACCOUNT].username
     engine = request.app[ENGINE]
     try:
         if form.get("change") == "role" and form.get("role") in {r.value for r in Role}:
