@@ -1,0 +1,134 @@
+"""Who may use which desk route: every route under /staff the app registers (pages, APIs, the
+WebSocket) asked by an anonymous visitor, a staff member and an admin, against the answer this
+table expects. A route added without a row fails the first test. The desk
+WebSocket refuses a foreign Origin."""
+
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+
+from bot.staff.accounts import Role, create_account
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
+from bot.web.app import create_app
+from tests.test_web_desk import PASSWORD, csrf_from, desk_client, log_in, new_case
+
+WEBSOCKET = 101
+
+
+@dataclass(frozen=True)
+class Row:
+    """The status each visitor gets, and what the request sends."""
+
+    anonymous: int
+    staff: int
+    admin: int
+    form: dict | None = None  # a POST's form (the CSRF token is added); None: a JSON body
+    json: dict | None = None
+
+
+# Anonymous POSTs are refused by the CSRF check first: a visitor's only token is the log-in form's.
+# Only a GET that asks for a page (Accept: text/html) is sent to the log-in page; the rest get 401.
+ROUTES: dict[tuple[str, str], Row] = {
+    ("GET", "/staff/login"): Row(200, 303, 303),
+    ("HEAD", "/staff/login"): Row(200, 303, 303),
+    ("POST", "/staff/login"): Row(401, 401, 401, form={"username": "lise", "password": "forkert forkert"}),
+    ("POST", "/staff/logout"): Row(403, 303, 303, form={}),
+    ("GET", "/staff"): Row(303, 200, 200),
+    ("HEAD", "/staff"): Row(401, 200, 200),
+    ("GET", "/staff/queue"): Row(303, 200, 200),
+    ("HEAD", "/staff/queue"): Row(401, 200, 200),
+    ("GET", "/staff/cases/{code}"): Row(303, 200, 200),
+    ("HEAD", "/staff/cases/{code}"): Row(401, 200, 200),
+    ("POST", "/staff/cases/{code}/claim"): Row(403, 303, 303, form={}),
+    ("POST", "/staff/cases/{code}/release"): Row(403, 303, 303, form={}),
+    ("POST", "/staff/cases/{code}/resolve"): Row(403, 303, 303, form={"outcome": "advice_given"}),
+    ("POST", "/staff/cases/{code}/messages"): Row(403, 409, 409, json={"text": "hej"}),  # not claimed
+    ("GET", "/staff/ws"): Row(401, WEBSOCKET, WEBSOCKET),
+    ("HEAD", "/staff/ws"): Row(401, 400, 400),
+    ("GET", "/staff/stats"): Row(303, 200, 200),
+    ("HEAD", "/staff/stats"): Row(401, 200, 200),
+    ("GET", "/staff/stats.csv"): Row(303, 200, 200),
+    ("HEAD", "/staff/stats.csv"): Row(401, 200, 200),
+    ("GET", "/staff/accounts"): Row(303, 403, 200),
+    ("HEAD", "/staff/accounts"): Row(401, 403, 200),
+    ("POST", "/staff/accounts"): Row(403, 403, 303, form={"username": "nyansat", "password": PASSWORD}),
+    ("POST", "/staff/accounts/{username}"): Row(403, 403, 303, form={"change": "close"}),
+}
+
+
+@pytest.fixture
+def engine(tmp_path):
+    url = f"sqlite:///{tmp_path / 'routes.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    create_account(engine, "lise", PASSWORD)
+    create_account(engine, "bodil", PASSWORD)
+    create_account(engine, "admin", PASSWORD, Role.ADMIN)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+async def server(engine, aiohttp_server):
+    return await aiohttp_server(create_app(engine, assistant_url="http://127.0.0.1:9/none"))
+
+
+def test_every_desk_route_the_app_registers_has_a_row():
+    app = create_app(make_engine("sqlite://"), assistant_url="http://127.0.0.1:9/none")
+    registered = {(route.method, route.resource.canonical) for route in app.router.routes()
+                  if route.resource is not None and route.resource.canonical.startswith("/staff")}
+    assert registered == set(ROUTES)
+
+
+async def visitor(aiohttp_client, server, who: str):
+    """A new client: anonymous with the log-in form's token, or logged in with its session's."""
+    client = await desk_client(aiohttp_client, server)
+    if who == "anonymous":
+        client.token = csrf_from(await (await client.get("/staff/login")).text())
+    else:
+        assert (await log_in(client, "lise" if who == "staff" else "admin")).status == 303
+        client.token = csrf_from(await (await client.get("/staff", headers={"Accept": "text/html"})).text())
+    return client
+
+
+async def status_of(client, server, method: str, path: str, row: Row) -> int:
+    origin = str(server.make_url("")).rstrip("/")
+    if path == "/staff/ws" and method == "GET":
+        try:
+            socket = await client.ws_connect(path, headers={"Origin": origin})
+        except aiohttp.WSServerHandshakeError as refused:
+            return refused.status
+        await socket.close()
+        return WEBSOCKET
+    if method == "POST" and row.json is not None:
+        response = await client.post(path, json=row.json, headers={"X-CSRF-Token": client.token},
+                                     allow_redirects=False)
+    elif method == "POST":
+        response = await client.post(path, data={**row.form, "csrf_token": client.token}, allow_redirects=False)
+    else:
+        response = await client.request(method, path, headers={"Accept": "text/html"}, allow_redirects=False)
+    return response.status
+
+
+@pytest.mark.parametrize("who", ["anonymous", "staff", "admin"])
+async def test_each_desk_route_answers_each_visitor_as_expected(aiohttp_client, server, engine, who):
+    """One visitor asks every route, each with a fresh case; logging out comes last."""
+    client = await visitor(aiohttp_client, server, who)
+    answered, expected = {}, {}
+    for method, route in sorted(ROUTES, key=lambda key: key == ("POST", "/staff/logout")):
+        row = ROUTES[method, route]
+        path = route.format(code=new_case(engine), username="bodil")
+        answered[method, route] = await status_of(client, server, method, path, row)
+        expected[method, route] = getattr(row, who)
+    assert answered == expected
+
+
+async def test_the_desk_socket_refuses_a_foreign_origin(aiohttp_client, server):
+    client = await visitor(aiohttp_client, server, "staff")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect("/staff/ws", headers={"Origin": "https://evil.example"})
+    assert refused.value.status == 403
+    socket = await client.ws_connect("/staff/ws", headers={"Origin": str(server.make_url("")).rstrip("/")})
+    await socket.close()
