@@ -3,6 +3,8 @@
 LIX = words per sentence + the percentage of words longer than six letters; 45 is the upper end of
 "medium" and the limit here, and no sentence may run over 25 words. A {placeholder} counts as one
 short word. English texts (names ending in _en, the bilingual answers) are not measured.
+
+One house style: Danish quotation marks (»jeg er mor«), and a comma before "fordi" in "Tak, fordi".
 """
 
 import re
@@ -15,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_LIX = 45
 MAX_SENTENCE_WORDS = 25
 NOT_DANISH = {"utter_english_intro", "utter_other_language"}
+NOT_HOUSE_STYLE = re.compile(r'["“”„]|\bTak fordi\b')
 WORD = re.compile(r"[A-Za-zÆØÅæøåéü0-9-]+")
 
 
@@ -47,3 +50,13 @@ def test_every_danish_text_is_plain(name, text):
     score, longest = lix(text)
     assert score <= MAX_LIX, f"LIX {score:.0f}"
     assert longest <= MAX_SENTENCE_WORDS, f"a sentence of {longest} words"
+
+
+def test_house_style_catches_other_quotes_and_a_missing_comma():
+    assert NOT_HOUSE_STYLE.search('Skriv fx "15".') and NOT_HOUSE_STYLE.search("Tak fordi du skrev.")
+    assert not NOT_HOUSE_STYLE.search("Tak, fordi du skrev. Skriv fx »15«.")
+
+
+@pytest.mark.parametrize(("name", "text"), danish_texts(), ids=[name for name, _ in danish_texts()])
+def test_every_danish_text_keeps_the_house_style(name, text):
+    assert not NOT_HOUSE_STYLE.search(text), NOT_HOUSE_STYLE.search(text).group(0)
