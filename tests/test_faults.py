@@ -146,9 +146,11 @@ class Report:
         }, ensure_ascii=False, indent=2))
 
 
-def http(method: str, url: str, body: dict | None = None, timeout: float = 15) -> Answer:
+def http(method: str, url: str, body: dict | None = None, timeout: float = 15,
+         headers: dict | None = None) -> Answer:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     started = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -522,7 +524,7 @@ def sent_home(user: User, seconds: float) -> bool:
     """Wait until nobody took the user's case in time and the chat is back with the assistant."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        history = http("GET", f"{user.base}/chat/events?conversation={user.token}&after=0")
+        history = http("GET", f"{user.base}/chat/events?after=0", headers={"X-Conversation": user.token})
         statuses = [e for e in history.events if e.get("type") == "status"]
         if statuses and statuses[-1].get("mode") == "bot":
             user.waiting = False
@@ -704,7 +706,7 @@ def test_a_web_app_stopping_leaves_the_conversation_to_the_other(prod):
     topology.stop("web-1")
     assert_real(user.say("vi bor i Aarhus"), f"{scenario}, web-1 stopped", "Hvor gammel")
     assert_real(user.say("han er 15"), f"{scenario}, web-1 stopped", "Hvad har du lagt mærke til")
-    history = http("GET", f"{topology.public}/chat/events?conversation={user.token}&after=0")
+    history = http("GET", f"{topology.public}/chat/events?after=0", headers={"X-Conversation": user.token})
     assert history.status == 200 and set(user.heard) <= {e.get("text") for e in history.events}, (
         f"{scenario}: the conversation so far, from the other instance: {history}")
     another = opened_user(topology, prod.report, scenario)

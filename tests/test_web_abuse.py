@@ -90,7 +90,7 @@ async def chat_client(aiohttp_client, aiohttp_server, engine, state_url="", **li
 async def greeted(client) -> str:
     """A new conversation whose greeting (with its buttons) the widget has fetched."""
     token = (await (await client.post("/chat/session")).json())["conversation"]
-    await client.get("/chat/events", params={"conversation": token, "after": "0"})
+    await client.get("/chat/events", params={"after": "0"}, headers={"X-Conversation": token})
     return token
 
 
@@ -139,8 +139,8 @@ async def test_an_offered_button_works_over_the_websocket_and_a_typed_intent_doe
                                                                                        engine, state_url):
     client, assistant = await chat_client(aiohttp_client, aiohttp_server, engine, state_url)
     token = (await (await client.post("/chat/session")).json())["conversation"]
-    socket = await client.ws_connect(f"/chat/ws?conversation={token}")
-    await socket.send_json({"type": "resume", "after": 0})
+    socket = await client.ws_connect("/chat/ws")
+    await socket.send_json({"type": "resume", "conversation": token, "after": 0})
     assert (await asyncio.wait_for(socket.receive_json(), 5))["buttons"]
     await socket.send_json({"type": "message", "text": "/request_human"})
     await asyncio.wait_for(socket.receive_json(), 5)
@@ -284,7 +284,7 @@ async def test_the_site_itself_an_embedding_site_and_clients_without_a_page_are_
     response = await client.post("/chat/session", headers=headers)
     assert response.status == 201
     token = (await response.json())["conversation"]
-    socket = await client.ws_connect(f"/chat/ws?conversation={token}", headers=headers)
+    socket = await client.ws_connect("/chat/ws", headers=headers)
     await socket.close()
 
 
@@ -293,7 +293,7 @@ async def test_the_websocket_and_the_messages_refuse_a_hostile_page(aiohttp_clie
     token = (await (await client.post("/chat/session")).json())["conversation"]
     hostile = {"Origin": "https://evil.example"}
     with pytest.raises(WSServerHandshakeError) as refused:
-        await client.ws_connect(f"/chat/ws?conversation={token}", headers=hostile)
+        await client.ws_connect("/chat/ws", headers=hostile)
     assert refused.value.status == 403
     response = await client.post("/chat/messages", json={"conversation": token, "text": "hej"}, headers=hostile)
     assert response.status == 403

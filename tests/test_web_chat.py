@@ -8,6 +8,7 @@ import socket
 from dataclasses import replace
 from html.parser import HTMLParser
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -102,8 +103,8 @@ async def test_a_stalled_assistant_is_given_up_on_and_the_user_still_gets_an_ans
 
 async def test_websocket_greets_and_answers_even_when_the_assistant_is_down(client):
     token = await new_conversation(client)
-    socket_ = await client.ws_connect(f"/chat/ws?conversation={token}")
-    await socket_.send_json({"type": "resume", "after": 0})
+    socket_ = await client.ws_connect("/chat/ws")
+    await socket_.send_json({"type": "resume", "conversation": token, "after": 0})
     greeting = await asyncio.wait_for(socket_.receive_json(), timeout=10)
     assert greeting["seq"] == 1 and greeting["type"] == "notice"
     await socket_.send_json({"type": "message", "text": "Hvad gør jeg?"})
@@ -152,7 +153,9 @@ async def test_binary_or_malformed_bodies_get_a_kind_answer(client, body):
 
 async def test_websocket_binary_frames_and_garbage_get_a_notice_and_the_socket_stays_open(client):
     token = await new_conversation(client)
-    socket_ = await client.ws_connect(f"/chat/ws?conversation={token}")
+    socket_ = await client.ws_connect("/chat/ws")
+    await socket_.send_json({"type": "resume", "conversation": token, "after": 0})
+    assert (await asyncio.wait_for(socket_.receive_json(), timeout=10))["seq"] == 1  # the greeting
     await socket_.send_bytes(b"\x00\xff")
     assert "almindelig tekst" in (await socket_.receive_json())["text"]
     await socket_.send_str("{oops")
@@ -183,7 +186,27 @@ async def test_new_sessions_are_rate_limited_per_client(aiohttp_client, engine):
     assert [(await client.post("/chat/session")).status for _ in range(3)] == [201, 201, 429]
 
 
-@pytest.mark.parametrize("path", ["/", "/widget.js", "/chat/events?conversation=x"])
+async def test_a_conversation_token_in_a_url_is_refused(client):
+    token = await new_conversation(client)
+    polled = await client.get("/chat/events", params={"conversation": token, "after": "0"})
+    assert polled.status == 400 and (await polled.json())["error"] == "token_in_url"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect(f"/chat/ws?conversation={token}")
+    assert refused.value.status == 400
+    polled = await client.get("/chat/events", params={"after": "0"}, headers={"X-Conversation": token})
+    assert polled.status == 200 and polled.headers.get("X-Conversation") is None
+
+
+@pytest.mark.parametrize("first", [{"type": "message", "text": "hej"}, {"type": "resume", "conversation": "nope"}])
+async def test_a_websocket_whose_first_frame_does_not_name_a_conversation_is_closed(client, first):
+    await new_conversation(client)
+    socket_ = await client.ws_connect("/chat/ws")
+    await socket_.send_json(first)
+    assert (await asyncio.wait_for(socket_.receive_json(), timeout=10))["error"] == "unknown_conversation"
+    assert (await asyncio.wait_for(socket_.receive(), timeout=10)).type == aiohttp.WSMsgType.CLOSE
+
+
+@pytest.mark.parametrize("path", ["/", "/widget.js", "/chat/events"])
 async def test_every_answer_carries_strict_security_headers(client, path):
     response = await client.get(path)
     policy = response.headers["Content-Security-Policy"]
@@ -254,8 +277,8 @@ async def test_the_server_keeps_only_the_events_the_widget_has_not_acknowledged(
                                                                    "after": after})).json())["events"]
         assert [e["seq"] for e in events] == [after + 1]
     assert [e["seq"] for e in await store.events_after(token, 0)] == [2]
-    socket_ = await client.ws_connect(f"/chat/ws?conversation={token}")
-    await socket_.send_json({"type": "resume", "after": 2})
+    socket_ = await client.ws_connect("/chat/ws")
+    await socket_.send_json({"type": "resume", "conversation": token, "after": 2})
     await socket_.send_json({"type": "message", "text": "hej igen", "after": 2})
     assert (await asyncio.wait_for(socket_.receive_json(), timeout=10))["seq"] == 3
     await socket_.send_json({"type": "message", "text": "og igen", "after": True})  # not a number: ignored

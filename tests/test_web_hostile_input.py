@@ -77,8 +77,8 @@ async def test_deep_or_malformed_json_to_the_staff_message_endpoint_is_a_400_not
 
 async def test_deeply_nested_json_over_the_websocket_gets_a_notice_and_the_socket_stays_open(client):
     token = (await (await client.post("/chat/session")).json())["conversation"]
-    socket = await client.ws_connect(f"/chat/ws?conversation={token}")
-    await socket.send_json({"type": "resume", "after": 0})
+    socket = await client.ws_connect("/chat/ws")
+    await socket.send_json({"type": "resume", "conversation": token, "after": 0})
     assert (await asyncio.wait_for(socket.receive_json(), 5))["seq"] == 1  # the greeting
     await socket.send_str(DEEPEST)
     assert "2000 tegn" in (await asyncio.wait_for(socket.receive_json(), 5))["text"]

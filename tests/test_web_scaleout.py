@@ -66,11 +66,11 @@ async def test_any_instance_serves_any_request_of_a_conversation(aiohttp_client,
 
     response = await second.post("/chat/messages", json={"conversation": token, "text": "hej"})
     assert [e["text"] for e in (await response.json())["events"]] == ["svar på: hej"]
-    polled = await (await first.get("/chat/events", params={"conversation": token, "after": "0"})).json()
+    polled = await (await first.get("/chat/events", params={"after": "0"}, headers={"X-Conversation": token})).json()
     assert [e["text"] for e in polled["events"]] == ["svar på: hej"]
 
-    socket = await first.ws_connect(f"/chat/ws?conversation={token}")
-    await socket.send_json({"type": "resume", "after": 0})
+    socket = await first.ws_connect("/chat/ws")
+    await socket.send_json({"type": "resume", "conversation": token, "after": 0})
     assert (await asyncio.wait_for(socket.receive_json(), 5))["text"] == "svar på: hej"
     await second.post("/chat/messages", json={"conversation": token, "text": "igen"})
     assert (await asyncio.wait_for(socket.receive_json(), 5))["text"] == "svar på: igen"
@@ -108,8 +108,8 @@ async def test_a_user_on_one_instance_talks_live_with_a_worker_on_another(aiohtt
     user_server, desk_server = await instances(aiohttp_server, engine, redis_server.url)
     user = await aiohttp_client(user_server)
     token = (await (await user.post("/chat/session")).json())["conversation"]
-    chat = await user.ws_connect(f"/chat/ws?conversation={token}")
-    await chat.send_json({"type": "resume", "after": 0})
+    chat = await user.ws_connect("/chat/ws")
+    await chat.send_json({"type": "resume", "conversation": token, "after": 0})
     await asyncio.wait_for(chat.receive_json(), 5)  # the greeting
     await chat.send_json({"type": "message", "text": "jeg vil tale med et menneske"})
     events = [await asyncio.wait_for(chat.receive_json(), 5) for _ in range(2)]
@@ -153,8 +153,8 @@ async def test_with_redis_stopped_every_message_gets_the_hotline_number_fast_and
     (server,) = await instances(aiohttp_server, engine, redis_server.url, count=1)
     client = await aiohttp_client(server)
     token = (await (await client.post("/chat/session")).json())["conversation"]
-    socket = await client.ws_connect(f"/chat/ws?conversation={token}")
-    await socket.send_json({"type": "resume", "after": 0})
+    socket = await client.ws_connect("/chat/ws")
+    await socket.send_json({"type": "resume", "conversation": token, "after": 0})
     await asyncio.wait_for(socket.receive_json(), 5)
 
     redis_server.stop()

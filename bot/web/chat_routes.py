@@ -3,7 +3,7 @@
 import asyncio
 import json
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from bot.web.appkeys import CHAT, CONVERSATION_LIMIT, CONVERSATIONS, MESSAGE_LIMIT, SESSION_LIMIT, SETTINGS
 from bot.web.conversations import Conversation, StateUnavailable
@@ -14,6 +14,7 @@ from bot.web.origins import allowed_origin, normalised
 from bot.web.ratelimit import address_key
 
 routes = web.RouteTableDef()
+CONVERSATION_HEADER = "X-Conversation"  # the token of a long poll (GET /chat/events)
 
 
 def client_key(request: web.Request) -> str:
@@ -106,9 +107,16 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"events": await store.events_after(conversation.token, before)})
 
 
+def _token_not_in_url(request: web.Request) -> None:
+    """A conversation token in a URL would reach logs and histories: refused, never looked up."""
+    if "conversation" in request.query:
+        raise _Refusal(400, "token_in_url", message("unreadable"))
+
+
 @routes.get("/chat/events")
 async def get_events(request: web.Request) -> web.Response:
-    conversation = await _conversation(request, request.query.get("conversation"))
+    _token_not_in_url(request)
+    conversation = await _conversation(request, request.headers.get(CONVERSATION_HEADER))
     try:
         after = int(request.query.get("after", "0"))
     except ValueError:
@@ -132,17 +140,21 @@ async def restart(request: web.Request) -> web.Response:
 
 @routes.get("/chat/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
+    _token_not_in_url(request)
     store = request.app[CONVERSATIONS]
-    token = (await _conversation(request, request.query.get("conversation"))).token
     limits = request.app[SETTINGS].chat
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=limits.max_frame_bytes)
     try:
         await socket.prepare(request)
     except ConnectionResetError:  # the browser left before the handshake finished
         return socket
+    first = await _first_resume(socket, store, limits)
+    if first is None:
+        return socket
+    token, first_frame = first
     pusher = None
     try:
-        async for frame in socket:
+        async for frame in _replay_first(socket, first_frame):
             if frame.type == WSMsgType.ERROR:  # e.g. a frame over max_frame_bytes: aiohttp closes the socket
                 break
             if frame.type == WSMsgType.TEXT and len(frame.data) > limits.max_body_bytes:
@@ -178,6 +190,36 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         if pusher is not None:
             pusher.cancel()
     return socket
+
+
+async def _first_resume(socket: web.WebSocketResponse, store, limits) -> tuple[str, WSMessage] | None:
+    """The token of the socket's first frame, a `resume` naming its conversation; otherwise the
+    widget is told the conversation is unknown (it starts a new one) and the socket closes."""
+    try:
+        frame = await socket.receive(timeout=limits.first_frame_seconds)
+    except asyncio.TimeoutError:
+        frame = None
+    command = _command(frame, limits.max_json_depth) if frame is not None else {}
+    try:
+        conversation = await store.get(command.get("conversation")) if command.get("type") == "resume" else None
+    except StateUnavailable:
+        ERRORS.labels(reason="state_unavailable").inc()
+        await _notice(socket, "assistant_unavailable")
+        await socket.close()
+        return None
+    if conversation is None:
+        if not socket.closed:
+            await socket.send_json({"error": "unknown_conversation", "text": message("unknown_conversation")})
+            await socket.close()
+        return None
+    return conversation.token, frame
+
+
+async def _replay_first(socket: web.WebSocketResponse, first: WSMessage):
+    """The socket's frames, starting again with the first one (its `resume`)."""
+    yield first
+    async for frame in socket:
+        yield frame
 
 
 def _is_seq(value: object) -> bool:

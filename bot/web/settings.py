@@ -18,6 +18,7 @@ class ChatSettings:
     conversation_idle_hours: float
     event_buffer: int
     poll_wait_seconds: float
+    first_frame_seconds: float
     allowed_origins: list[str]
 
 

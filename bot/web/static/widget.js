@@ -722,13 +722,13 @@
   }
 
   function wsUrl() {
-    const url = endpoint('chat/ws', { conversation: state.conversation });
+    const url = endpoint('chat/ws'); // the token goes in the first message, never in a URL
     const secure = url.protocol === 'https:' || window.location.protocol === 'https:';
     url.protocol = secure ? 'wss:' : 'ws:';
     return url.toString();
   }
 
-  async function request(method, path, params, body, signal) {
+  async function request(method, path, params, body, signal, conversation) {
     const init = {
       method: method,
       headers: { Accept: 'application/json' },
@@ -741,6 +741,9 @@
     }
     if (signal) {
       init.signal = signal;
+    }
+    if (conversation) {
+      init.headers['X-Conversation'] = conversation; // a header, so the token never is in a URL
     }
     const res = await fetch(endpoint(path, params).toString(), init);
     let data = null;
@@ -846,7 +849,7 @@
       opened = true;
       wsOpenFailures = 0;
       setConnected(true);
-      sock.send(JSON.stringify({ type: 'resume', after: state.lastSeq }));
+      sock.send(JSON.stringify({ type: 'resume', conversation: state.conversation, after: state.lastSeq }));
     };
     sock.onmessage = (msg) => {
       if (sock !== ws) {
@@ -938,10 +941,8 @@
       const started = Date.now();
       let res = null;
       try {
-        res = await request('GET', 'chat/events', {
-          conversation: state.conversation,
-          after: state.lastSeq,
-        }, undefined, ctrl.signal);
+        res = await request('GET', 'chat/events', { after: state.lastSeq }, undefined, ctrl.signal,
+          state.conversation);
       } catch (e) {
         res = null;
       }
