@@ -243,7 +243,7 @@ async def test_the_log_in_form_needs_the_visitors_own_signed_token(aiohttp_clien
     assert (await log_in_from(client, "198.51.100.31")).status == 403  # someone else's token
     forger = await desk_client(aiohttp_client, desk)
     forger.token = "a" * 32 + ".forged"
-    forger.session.cookie_jar.update_cookies({"staff_login": forger.token}, desk.make_url("/staff/login"))
+    forger.session.cookie_jar.update_cookies({"__Host-staff_login": forger.token}, desk.make_url("/"))
     assert (await log_in_from(forger, "198.51.100.31")).status == 403  # a cookie the desk did not sign
     client.token = theirs
     assert (await log_in_from(client, "198.51.100.31")).status == 303

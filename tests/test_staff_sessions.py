@@ -135,10 +135,12 @@ async def test_the_cookie_is_http_only_strict_and_scoped_to_the_desk(
 ):
     cookie_secure(setting)
     client = await aiohttp_client(desk(store_engine), cookie_jar=DummyCookieJar())
-    cookie = (await client.get("/staff/login")).cookies[COOKIE]
+    cookies = (await client.get("/staff/login")).cookies
+    assert set(cookies) == {f"__Host-{COOKIE}" if secure else COOKIE}  # __Host- needs Secure (ASVS 3.3.1)
+    cookie = next(iter(cookies.values()))
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Strict"
-    assert cookie["path"] == "/staff"
+    assert cookie["path"] == "/" and not cookie["domain"]
     assert bool(cookie["secure"]) is secure
     assert not cookie["max-age"] and not cookie["expires"]
 

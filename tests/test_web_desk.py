@@ -89,11 +89,12 @@ async def test_desk_socket_refuses_anonymous_users(client):
 
 async def test_logging_in_starts_a_session_with_strict_cookie_flags(client):
     await client.get("/staff/login")
-    assert "staff_session" not in {c.key for c in client.session.cookie_jar}  # none before log-in
+    assert {c.key for c in client.session.cookie_jar} == {"__Host-staff_login"}  # no session before log-in
     response = await log_in(client)
     assert response.status == 303
-    cookie = response.cookies["staff_session"]
+    cookie = response.cookies["__Host-staff_session"]  # Secure, Path=/, no Domain (ASVS 3.3.1)
     assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/" and not cookie["domain"]
     _, html = await page(client, "/staff")
     assert "Logget ind som lise" in html
 

@@ -15,24 +15,26 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp_session import Session, get_session
 
+from bot.staff.cookies import PATH, desk_cookie_name
+
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+LOGIN_PATH = "/staff/login"  # the only form the log-in token is good for
 FORBIDDEN_TEXT = "Sikkerhedstjek fejlede. Genindlæs siden og prøv igen."
 
 
 class LoginTokens:
     """The log-in form's token without a stored session: a random value signed with the desk's
-    shared key, sent both as a cookie for the log-in page alone and in the form (a signed
+    shared key, sent both as a cookie (bot.staff.cookies) and in the form (a signed
     double-submit cookie). A foreign page can neither read the cookie nor forge its signature."""
 
-    def __init__(self, load_key: Callable[[], bytes], cookie_name: str, secure: bool,
-                 path: str = "/staff/login") -> None:
+    def __init__(self, load_key: Callable[[], bytes], cookie_name: str, secure: bool) -> None:
         self._load_key = load_key
         self._key: bytes | None = None
-        self.cookie_name, self._secure, self._path = cookie_name, secure, path
+        self.cookie_name, self._secure = desk_cookie_name(cookie_name, secure), secure
 
     async def token(self, request: web.Request) -> str:
         """The token the visitor's cookie holds if it is sound, else a new one."""
@@ -43,7 +45,7 @@ class LoginTokens:
         return f"{nonce}.{self._signature(await self._signing_key(), nonce)}"
 
     def set_cookie(self, response: web.StreamResponse, token: str) -> None:
-        response.set_cookie(self.cookie_name, token, path=self._path, secure=self._secure, httponly=True,
+        response.set_cookie(self.cookie_name, token, path=PATH, secure=self._secure, httponly=True,
                             samesite="Strict")
 
     async def valid(self, request: web.Request, supplied: str) -> bool:
@@ -99,7 +101,8 @@ def csrf_middleware(prefix: str = "/staff", login_tokens: LoginTokens | None = N
             origin = request.headers.get("Origin")
             if origin is not None and origin != f"{request.scheme}://{request.host}":
                 raise web.HTTPForbidden(text=FORBIDDEN_TEXT)
-            if not await csrf_valid(request, await get_session(request), login_tokens):
+            form_tokens = login_tokens if request.path == LOGIN_PATH else None  # its cookie has Path=/
+            if not await csrf_valid(request, await get_session(request), form_tokens):
                 raise web.HTTPForbidden(text=FORBIDDEN_TEXT)
         return await handler(request)
 

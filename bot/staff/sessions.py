@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from bot.staff.cookies import PATH, desk_cookie_name
 from bot.staff.settings import staff_settings
 from bot.store.models import StaffSession
 
@@ -32,7 +33,8 @@ def hash_session_id(session_id: str) -> str:
 
 
 class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
-    """Sessions in the staff_sessions table, with a browser-session cookie (no max age)."""
+    """Sessions in the staff_sessions table, with a browser-session cookie (no max age) named as
+    bot.staff.cookies says."""
 
     def __init__(
         self,
@@ -42,9 +44,9 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
         absolute_timeout: timedelta,
         cookie_name: str,
         secure: bool,
-        path: str = "/staff",
     ) -> None:
-        super().__init__(cookie_name=cookie_name, path=path, secure=secure, httponly=True, samesite="Strict")
+        super().__init__(cookie_name=desk_cookie_name(cookie_name, secure), path=PATH, secure=secure, httponly=True,
+                         samesite="Strict")
         self._engine = engine
         self._idle_timeout = idle_timeout
         self._absolute_timeout = absolute_timeout
