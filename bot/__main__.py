@@ -137,8 +137,13 @@ def _read_password() -> str:
 def _staff_add(engine: "Engine", args: argparse.Namespace) -> str:
     from bot.staff.accounts import Role, create_account
 
-    account = create_account(engine, args.username, _read_password(), Role.ADMIN if args.admin else Role.STAFF)
-    return f"Konto oprettet: {account.username} ({account.role.value})"
+    role = Role.ADMIN if args.admin else Role.STAFF
+    account = create_account(engine, args.username, _read_password(), role, must_change_password=not args.final)
+    return f"Konto oprettet: {account.username} ({account.role.value}).{_first_login_note(args)}"
+
+
+def _first_login_note(args: argparse.Namespace) -> str:
+    return "" if args.final else " Adgangskoden skal skiftes ved første log-ind."
 
 
 def _staff_list(engine: "Engine", args: argparse.Namespace) -> str:
@@ -183,8 +188,8 @@ def _staff_passwd(engine: "Engine", args: argparse.Namespace) -> str:
     from bot.staff.accounts import set_password
 
     username = args.username.strip().lower()
-    set_password(engine, username, _read_password(), actor="cli")
-    return f"Adgangskode ændret: {username}. Kontoens sessioner er afsluttet."
+    set_password(engine, username, _read_password(), actor="cli", must_change_password=not args.final)
+    return f"Adgangskode ændret: {username}. Kontoens sessioner er afsluttet.{_first_login_note(args)}"
 
 
 def _add_staff_commands(commands: "argparse._SubParsersAction") -> None:
@@ -196,10 +201,13 @@ def _add_staff_commands(commands: "argparse._SubParsersAction") -> None:
     staff.set_defaults(handler=_staff)
     actions = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     password_input = "The password is asked for twice at a terminal, otherwise read as one line from stdin."
+    final_help = ("the password is its owner's own choice: do not ask for a new one at the next log-in "
+                  "(default: the desk asks for one first)")
 
     add = actions.add_parser("add", help="create an account", description=f"Create an account. {password_input}")
     add.add_argument("username", help="3-64 characters: lowercase letters, digits, . _ -")
     add.add_argument("--admin", action="store_true", help="give the account the admin role (default: staff)")
+    add.add_argument("--final", action="store_true", help=final_help)
     add.set_defaults(staff_action=_staff_add)
 
     actions.add_parser("list", help="list the accounts with role, status and last login").set_defaults(
@@ -225,6 +233,7 @@ def _add_staff_commands(commands: "argparse._SubParsersAction") -> None:
         description=f"Set a new password. {password_input}",
     )
     passwd.add_argument("username")
+    passwd.add_argument("--final", action="store_true", help=final_help)
     passwd.set_defaults(staff_action=_staff_passwd)
 
 

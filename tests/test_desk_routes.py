@@ -55,6 +55,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("HEAD", "/staff/accounts"): Row(401, 403, 200),
     ("POST", "/staff/accounts"): Row(403, 403, 303, form={"username": "nyansat", "password": PASSWORD}),
     ("POST", "/staff/accounts/{username}"): Row(403, 403, 303, form={"change": "close"}),
+    ("GET", "/staff/password"): Row(303, 200, 200),
+    ("HEAD", "/staff/password"): Row(401, 200, 200),
+    ("POST", "/staff/password"): Row(403, 400, 400, form={"current": PASSWORD, "new": "ikke ens", "again": "ens"}),
 }
 
 

@@ -171,8 +171,9 @@ def test_a_password_longer_than_the_limit_is_refused_and_the_longest_works(store
     longest = staff_settings().password.max_length
     with pytest.raises(AccountError, match=f"Adgangskoden må højst være {longest} tegn lang."):
         create_account(store_engine, "alice", "x" * (longest + 1))
-    create_account(store_engine, "alice", "x" * longest)
-    assert authenticate(store_engine, "alice", "x" * longest) is not None
+    hardest = (PASSWORD + " ") * (longest // len(PASSWORD))  # not "xxx...": that is easy to guess
+    create_account(store_engine, "alice", hardest[:longest])
+    assert authenticate(store_engine, "alice", hardest[:longest]) is not None
     with pytest.raises(AccountError, match="højst"):
         set_password(store_engine, "alice", "y" * (longest + 1), actor="cli")
 
@@ -250,7 +251,7 @@ def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 def test_the_command_line_creates_and_lists_accounts(cli_database):
     added = run_cli("add", "alice", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == "Konto oprettet: alice (staff)"
+    assert added.stdout.strip() == "Konto oprettet: alice (staff). Adgangskoden skal skiftes ved første log-ind."
 
     refused = run_cli("add", "bob", stdin="kort\n")
     assert refused.returncode == 1
@@ -283,18 +284,18 @@ def test_the_command_line_says_so_when_the_database_is_not_migrated(tmp_path, mo
 
 def test_the_command_line_changes_accounts(cli_database, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n" + PASSWORD + "\n"))
-    assert main(["staff", "add", "boss", "--admin"]) == 0
-    assert main(["staff", "add", "alice", "--admin"]) == 0
+    assert main(["staff", "add", "boss", "--admin", "--final"]) == 0
+    assert main(["staff", "add", "alice", "--admin", "--final"]) == 0
     assert main(["staff", "role", "alice", "staff"]) == 0
     assert main(["staff", "disable", "alice"]) == 0
     assert main(["staff", "enable", "Alice"]) == 0
     monkeypatch.setattr(sys, "stdin", io.StringIO("et nyt og langt kodeord\r\n"))
-    assert main(["staff", "passwd", "alice"]) == 0
+    assert main(["staff", "passwd", "alice", "--final"]) == 0
     assert main(["staff", "disable", "carl"]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [
-        "Konto oprettet: boss (admin)",
-        "Konto oprettet: alice (admin)",
+        "Konto oprettet: boss (admin).",
+        "Konto oprettet: alice (admin).",
         "Rolle ændret: alice er nu staff",
         "Konto deaktiveret: alice. Kontoens sessioner er afsluttet.",
         "Konto aktiveret: alice",

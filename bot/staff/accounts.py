@@ -13,8 +13,8 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.staff.password_policy import new_password_problem, too_long
 from bot.staff.sessions import delete_sessions_of
-from bot.staff.settings import staff_settings
 from bot.store.models import StaffAccount, StaffEvent
 
 USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
@@ -35,6 +35,7 @@ class Account:
     username: str
     role: Role
     active: bool
+    must_change_password: bool = False  # an admin chose it: the desk asks for a new one first
 
 
 class AccountError(Exception):
@@ -49,10 +50,11 @@ def utc_now() -> datetime:
 
 
 def create_account(
-    engine: Engine, username: str, password: str, role: Role = Role.STAFF, actor: str = "cli"
+    engine: Engine, username: str, password: str, role: Role = Role.STAFF, actor: str = "cli",
+    must_change_password: bool = False,
 ) -> Account:
-    """A new active account. Raises AccountError if the username is invalid or taken, or the
-    password too weak."""
+    """A new active account; `must_change_password` when the password is not its owner's choice.
+    Raises AccountError if the username is invalid or taken, or the password too weak."""
     username = _valid_username(username)
     password_hash = _hasher.hash(_valid_password(username, password))
     try:
@@ -60,14 +62,15 @@ def create_account(
             account_id = session.execute(
                 insert(StaffAccount)
                 .values(
-                    username=username, password_hash=password_hash, role=role.value, active=True, created_at=utc_now()
+                    username=username, password_hash=password_hash, role=role.value, active=True,
+                    created_at=utc_now(), must_change_password=must_change_password,
                 )
                 .returning(StaffAccount.id)
             ).scalar_one()
             _add_event(session, actor, "account_created", username)
     except IntegrityError:
         raise AccountError(f"Brugernavnet '{username}' er allerede i brug. Vælg et andet.") from None
-    return Account(account_id, username, role, True)
+    return Account(account_id, username, role, True, must_change_password)
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Account | None:
@@ -123,12 +126,33 @@ def set_role(engine: Engine, username: str, role: Role, actor: str) -> Account:
     return _change(engine, username, {"role": role.value}, actor, "role_changed")
 
 
-def set_password(engine: Engine, username: str, password: str, actor: str) -> None:
-    """Give an account a new password and end its sessions."""
+def set_password(engine: Engine, username: str, password: str, actor: str, must_change_password: bool = False) -> None:
+    """Give an account a new password and end its sessions; `must_change_password` when its owner
+    did not choose it."""
     name = username.strip().lower()
     password_hash = _hasher.hash(_valid_password(name, password))
-    account = _change(engine, name, {"password_hash": password_hash}, actor, "password_changed")
+    values = {"password_hash": password_hash, "must_change_password": must_change_password}
+    account = _change(engine, name, values, actor, "password_changed")
     delete_sessions_of(engine, account.id)
+
+
+def change_own_password(engine: Engine, account_id: int, current: str, new: str) -> bool:
+    """An account's owner changes its password: False if `current` is not its password. Ends every
+    session of the account (the desk starts a new one). Raises AccountError if `new` is too weak."""
+    with Session(engine) as session:
+        row = session.get(StaffAccount, account_id)
+        if row is None or not row.active:
+            return False
+        username, password_hash = row.username, row.password_hash
+    if not _verify(password_hash, current):
+        record_event(engine, username, "password_change_failed", username)
+        return False
+    if new == current:
+        raise AccountError("Den nye adgangskode skal være en anden end den, du har nu.")
+    values = {"password_hash": _hasher.hash(_valid_password(username, new)), "must_change_password": False}
+    _change(engine, username, values, username, "password_changed")
+    delete_sessions_of(engine, account_id)
+    return True
 
 
 def record_event(engine: Engine, actor: str, action: str, target: str | None = None) -> None:
@@ -172,7 +196,9 @@ def _add_event(session: Session, actor: str, action: str, target: str | None) ->
 
 
 def _account(row: StaffAccount | None) -> Account | None:
-    return Account(row.id, row.username, Role(row.role), row.active) if row else None
+    if row is None:
+        return None
+    return Account(row.id, row.username, Role(row.role), row.active, bool(row.must_change_password))
 
 
 def _valid_username(username: str) -> str:
@@ -186,18 +212,13 @@ def _valid_username(username: str) -> str:
 
 def check_password_length(password: str) -> None:
     """Raise AccountError for a password longer than any account may have (at log-in too)."""
-    max_length = staff_settings().password.max_length
-    if len(password) > max_length:
-        raise AccountError(f"Adgangskoden må højst være {max_length} tegn lang.")
+    if reason := too_long(password):
+        raise AccountError(reason)
 
 
 def _valid_password(username: str, password: str) -> str:
-    min_length = staff_settings().password.min_length
-    if len(password) < min_length:
-        raise AccountError(f"Adgangskoden skal være mindst {min_length} tegn lang.")
-    check_password_length(password)
-    if password.strip().lower() == username:
-        raise AccountError("Adgangskoden må ikke være den samme som brugernavnet.")
+    if reason := new_password_problem(username, password):
+        raise AccountError(reason)
     return password
 
 

@@ -59,6 +59,7 @@ class PasswordCheckSettings:
 class PasswordSettings:
     min_length: int
     max_length: int
+    min_score: int  # zxcvbn's 0-4
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,8 @@ class StaffAccount(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when an admin chose the password: the desk then asks for a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class StaffSession(Base):

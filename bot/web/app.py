@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.knowledge.contacts import route
 from bot.staff.sessions import setup_sessions
-from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_stats, health
+from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_password, desk_stats, health
 from bot.web.appkeys import (
     CHAT, CONVERSATION_LIMIT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT,
     SETTINGS,
@@ -27,6 +27,7 @@ from bot.web.live import DeskHub, LiveRelay
 from bot.web.proxies import forwarded_by_trusted_proxies
 from bot.web.rasa import RasaClient
 from bot.web.security import add_security_headers, unexpected_errors
+from bot.web.security_events import security_events, setup_security_events
 from bot.web.redis_state import RedisConversations
 from bot.web.settings import WebSettings, chat_state_url, live_chat_always_open, rasa_url, trusted_proxies, web_settings
 
@@ -82,7 +83,7 @@ def create_app(
     settings = settings or web_settings()
     proxies = trusted_proxies() if proxies is None else proxies
     middlewares = [forwarded_by_trusted_proxies(proxies)] if proxies else []
-    app = web.Application(middlewares=[*middlewares, unexpected_errors, chat_routes.state_unavailable,
+    app = web.Application(middlewares=[*middlewares, security_events, unexpected_errors, chat_routes.state_unavailable,
                                        chat_routes.from_allowed_pages(settings.chat.allowed_origins)],
                           client_max_size=settings.chat.max_body_bytes)
     app.on_response_prepare.append(add_security_headers)
@@ -104,10 +105,11 @@ def create_app(
                                                  limits.new_conversation_burst)
     handoff_limit = HandoffLimit(engine, app[HANDOFF_LIMIT], limits.handoffs_per_conversation)
     app[CHAT] = ChatService(store, relay, rasa, settings.chat, handoff_limit, always_open=live_chat_always_open())
+    setup_security_events(app)
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
     desk_auth.setup_login(app, engine, store)
     for module_routes in (routes, health.routes, chat_routes.routes, desk_auth.routes, desk_cases.routes,
-                          desk_stats.routes, desk_accounts.routes):
+                          desk_stats.routes, desk_accounts.routes, desk_password.routes):
         app.add_routes(module_routes)
     app.router.add_static("/static/", STATIC)
     app.cleanup_ctx.append(_connections)

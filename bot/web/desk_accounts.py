@@ -32,7 +32,7 @@ async def add_account(request: web.Request) -> web.Response:
     try:
         created = await request.app[PASSWORD_CHECKS].run(  # hashing the password: one of the few at once
             create_account, request.app[ENGINE], str(form.get("username", "")), str(form.get("password", "")),
-            role, request[ACCOUNT].username,
+            role, request[ACCOUNT].username, True,  # an admin chose it: its owner must change it
         )
         await flash(request, f"Kontoen {created.username} er oprettet.")
     except AccountError as error:

@@ -22,6 +22,7 @@ from bot.web.conversations import ConversationStore, StateUnavailable
 routes = web.RouteTableDef()
 ACCOUNT = "account"  # request key for the logged-in account
 LOGIN_KEY = "login_csrf"  # the shared key (staff_keys) that signs the log-in form's token
+CHANGE_PASSWORD = "/staff/password"  # the only page (with log-out) before a required change
 
 
 def setup_login(app: web.Application, engine: Engine, store: ConversationStore) -> None:
@@ -54,9 +55,10 @@ async def current_account(request: web.Request) -> Account | None:
     return account
 
 
-def staff_only(admin: bool = False):
+def staff_only(admin: bool = False, before_password_change: bool = False):
     """Handlers for logged-in staff (or admins): others are sent to the log-in page, or get
-    401/403 when they ask for data rather than a page."""
+    401/403 when they ask for data rather than a page. An account whose password an admin chose
+    reaches only the handlers marked `before_password_change` until it has a new one."""
     def decorate(handler):
         @functools.wraps(handler)
         async def guarded(request: web.Request):
@@ -66,6 +68,10 @@ def staff_only(admin: bool = False):
                 if wants_page:
                     raise web.HTTPSeeOther("/staff/login")
                 raise web.HTTPUnauthorized(text="Du er ikke logget ind.")
+            if account.must_change_password and not before_password_change:
+                if wants_page:
+                    raise web.HTTPSeeOther(CHANGE_PASSWORD)
+                raise web.HTTPForbidden(text="Skift din adgangskode først.")
             if admin and account.role is not Role.ADMIN:
                 raise web.HTTPForbidden(text="Kun administratorer har adgang.")
             request[ACCOUNT] = account
