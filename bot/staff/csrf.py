@@ -22,6 +22,7 @@ CSRF_HEADER = "X-CSRF-Token"
 SESSION_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+REFUSAL = "refusal"  # request key: why the request was refused, for the security log
 LOGIN_PATH = "/staff/login"  # the only form the log-in token is good for
 FORBIDDEN_TEXT = "Sikkerhedstjek fejlede. Genindlæs siden og prøv igen."
 
@@ -100,9 +101,11 @@ def csrf_middleware(prefix: str = "/staff", login_tokens: LoginTokens | None = N
         if request.method not in SAFE_METHODS and _under(request.path, prefix):
             origin = request.headers.get("Origin")
             if origin is not None and origin != f"{request.scheme}://{request.host}":
+                request[REFUSAL] = "origin_refused"
                 raise web.HTTPForbidden(text=FORBIDDEN_TEXT)
             form_tokens = login_tokens if request.path == LOGIN_PATH else None  # its cookie has Path=/
             if not await csrf_valid(request, await get_session(request), form_tokens):
+                request[REFUSAL] = "csrf_failed"
                 raise web.HTTPForbidden(text=FORBIDDEN_TEXT)
         return await handler(request)
 

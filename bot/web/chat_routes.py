@@ -12,6 +12,7 @@ from bot.web.messages import message
 from bot.web.metrics import ERRORS
 from bot.web.origins import allowed_origin, normalised
 from bot.web.ratelimit import address_key
+from bot.web.security_events import report
 
 routes = web.RouteTableDef()
 CONVERSATION_HEADER = "X-Conversation"  # the token of a long poll (GET /chat/events)
@@ -174,6 +175,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                         await request.app[CHAT].greet(conversation, client_key(request))
                 elif command.get("type") == "message":
                     if await request.app[MESSAGE_LIMIT].retry_after(token) > 0:
+                        await report(request, "rate_limited", 429)
                         await store.emit(token, "notice", text=message("too_fast"))
                         continue
                     await request.app[CHAT].receive(conversation, command.get("text", ""), command.get("payload"),

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from aiohttp import WSMsgType, web
 
 from bot.knowledge.contacts import service_timezone
+from bot.staff.csrf import REFUSAL
 from bot.store.handoffs import (
     cases_with_status,
     claim_case,
@@ -206,6 +207,7 @@ async def _relay_staff_message(request: web.Request, code: str, text: str) -> st
 async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     """Live updates for a desk page: queue changes, or one case's messages (`?case=CODE`)."""
     if request.headers.get("Origin") not in (None, f"{request.scheme}://{request.host}"):
+        request[REFUSAL] = "origin_refused"
         raise web.HTTPForbidden(text="Forbindelsen blev afvist.")
     if await current_account(request) is None:
         raise web.HTTPUnauthorized(text="Du er ikke logget ind.")
