@@ -8,7 +8,10 @@ import logging
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.store.models import StaffEvent
 from bot.web.app import create_app
 from bot.web.settings import web_settings
 from tests.test_desk_login import desk_app, engine  # noqa: F401  (the fixture)
@@ -30,7 +33,7 @@ async def desk(engine, aiohttp_server):  # noqa: F811
     return await aiohttp_server(desk_app(engine))
 
 
-async def test_desk_refusals_are_logged_once_each_without_the_address(aiohttp_client, desk, caplog):
+async def test_desk_refusals_are_logged_once_each_without_the_address(aiohttp_client, desk, engine, caplog):  # noqa: F811
     caplog.set_level(logging.INFO)
     client = await desk_client(aiohttp_client, desk)
     assert (await log_in(client)).status == 303
@@ -47,6 +50,12 @@ async def test_desk_refusals_are_logged_once_each_without_the_address(aiohttp_cl
     assert [e["event"] for e in found] == ["forbidden", "csrf_failed", "origin_refused"]
     assert {e["route"] for e in found} == {"/staff/accounts", "/staff/logout"}
     assert len({e["source"] for e in found}) == 1 and len(found[0]["source"]) == 32
+    with Session(engine) as session:  # kept in staff_events too, by the hash and never the address
+        rows = session.execute(select(StaffEvent).order_by(StaffEvent.id)).scalars().all()
+        kept = [(row.action, row.source) for row in rows if row.source is not None]
+        stored = [str(value) for row in rows for value in vars(row).values()]
+    assert kept == [(e["event"], e["source"]) for e in found]
+    assert not any(SOURCE in value or "127.0.0.1" in value for value in stored)
 
 
 async def test_a_throttled_log_in_is_logged(aiohttp_client, desk, caplog):

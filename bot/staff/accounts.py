@@ -155,10 +155,12 @@ def change_own_password(engine: Engine, account_id: int, current: str, new: str)
     return True
 
 
-def record_event(engine: Engine, actor: str, action: str, target: str | None = None) -> None:
-    """Append one event (actor and target are cut to the column's 64 characters)."""
+def record_event(engine: Engine, actor: str, action: str, target: str | None = None,
+                 source: str | None = None) -> None:
+    """Append one event (actor and target are cut to the column's 64 characters); `source` is a
+    keyed hash of the client's address, never the address."""
     with Session(engine) as session, session.begin():
-        _add_event(session, actor, action, target)
+        _add_event(session, actor, action, target, source)
 
 
 def _change(engine: Engine, username: str, values: dict, actor: str, action: str) -> Account:
@@ -184,12 +186,13 @@ def _active_admin_ids(session: Session) -> list[int]:
     return list(session.scalars(query.order_by(StaffAccount.id).with_for_update()))
 
 
-def _add_event(session: Session, actor: str, action: str, target: str | None) -> None:
+def _add_event(session: Session, actor: str, action: str, target: str | None, source: str | None = None) -> None:
     session.execute(
         insert(StaffEvent).values(
             actor=actor[:FIELD_LENGTH],
             action=action,
             target=target[:FIELD_LENGTH] if target is not None else None,
+            source=source,
             at=utc_now(),
         )
     )

@@ -143,6 +143,7 @@ class StaffEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))  # login, login_failed, logout, account_created ...
     target: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(64))  # keyed hash of the client's address (migration 0005)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 

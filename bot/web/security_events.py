@@ -1,9 +1,11 @@
 """Security events (ASVS 16.3): every refusal that may be an attack (a desk 403, a failed CSRF or
-Origin check, a throttled log-in, a rate limit) is logged in one structured line, without user
-text, a raw path (case codes) or the client's address: the address is given as its HMAC under a
-key kept in staff_keys, so events from one source can be told apart without the source being kept."""
+Origin check, a throttled log-in, a rate limit) is logged in one structured line, and a desk
+refusal is kept in staff_events too. Neither holds user text, a raw path (case codes) or the
+client's address: the address is given as its HMAC under a key kept in staff_keys (migration
+0005), so events from one source can be told apart without the source being kept."""
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -13,6 +15,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.staff.accounts import record_event
 from bot.staff.csrf import REFUSAL
 from bot.staff.keys import shared_key
 from bot.web.appkeys import ENGINE
@@ -55,12 +58,15 @@ def _kind(request: web.Request, status: int) -> str | None:
 
 
 async def report(request: web.Request, kind: str, status: int) -> None:
-    """Log one security event."""
+    """Log one security event; keep a desk event in staff_events too (actor "-": whoever it was)."""
     source = await request.app[ADDRESS_HASH].hash(request.remote)
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "-"
     log.warning("security_event %s", json.dumps(
         {"event": kind, "status": status, "method": request.method, "route": route, "source": source},
         sort_keys=True))
+    if request.path.startswith(DESK):
+        with contextlib.suppress(SQLAlchemyError):  # the refusal stands without its record
+            await asyncio.to_thread(record_event, request.app[ENGINE], "-", kind, None, source)
 
 
 @web.middleware
