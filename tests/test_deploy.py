@@ -3,6 +3,7 @@ Kubernetes manifests (deploy/kubernetes), the Dockerfile (deploy/docker) and the
 environment variables. No cluster, no image build, no network."""
 
 import functools
+import ipaddress
 import importlib.util
 import os
 import re
@@ -547,3 +548,9 @@ def test_kustomize_builds_the_manifests_with_and_without_the_emptydir_spool(tmp_
         if document["kind"] == "Deployment" and document["metadata"]["name"] in {"actions", "maintenance"}:
             [spool] = [volume for volume in _pod_spec(document)["volumes"] if volume["name"] == "spool"]
             assert "emptyDir" in spool and "persistentVolumeClaim" not in spool
+
+
+def test_only_the_ingress_is_a_trusted_proxy():
+    """TRUSTED_PROXIES names a small pool (the ingress controller's pods), not a private range."""
+    networks = [ipaddress.ip_network(item.strip()) for item in _configmap()["data"]["TRUSTED_PROXIES"].split(",")]
+    assert networks and all(network.num_addresses <= 256 for network in networks)
