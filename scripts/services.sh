@@ -36,10 +36,12 @@ start_actions() {
 }
 
 # start_rasa [PORT [LOG_NAME [ENDPOINTS]]]: default RASA_PORT, $LOG_DIR/rasa.log, endpoints.yml.
-# "--auth-token=": a random token may begin with "-", which Rasa would take for an option.
+# bot.rasa_run gives Rasa RASA_AUTH_TOKEN from the environment, so `ps` never shows it. Rasa's HTTP
+# API (/model/parse, /status, trackers) only with RASA_API=1 (make test's gates use /model/parse);
+# the web app needs only the REST channel and "/".
 start_rasa() {
-  .venv-rasa/bin/rasa run --model models/current.tar.gz --interface 127.0.0.1 --port "${1:-$RASA_PORT}" \
-    --enable-api --auth-token="$RASA_AUTH_TOKEN" --credentials credentials.yml \
+  .venv-rasa/bin/python -m bot.rasa_run run --model models/current.tar.gz --interface 127.0.0.1 \
+    --port "${1:-$RASA_PORT}" ${RASA_API:+--enable-api} --credentials credentials.yml \
     --endpoints "${3:-endpoints.yml}" >"$LOG_DIR/${2:-rasa}.log" 2>&1 &
   SERVICE_PIDS+=($!)
 }

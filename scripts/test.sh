@@ -49,7 +49,7 @@ step "Starting the product: actions, Rasa, the web app (and one for the benchmar
 prepare_store
 start_maintenance
 start_actions
-start_rasa
+RASA_API=1 start_rasa   # the understanding gate and the conversation tests use /model/parse
 start_web
 # The conversation benchmark opens every conversation from this machine: its web app does not
 # limit new conversations per address (the load benchmark's settings).
@@ -61,7 +61,7 @@ wait_for_url "http://127.0.0.1:$WEB_PORT/healthz" 60 web
 wait_for_url "http://127.0.0.1:$BENCHMARK_WEB_PORT/healthz" 60 web-benchmark
 
 step "Situation readers on the blind files, through the running Rasa server"
-.venv/bin/python scripts/understanding_gate.py --rasa "http://127.0.0.1:$RASA_PORT" --token "$RASA_AUTH_TOKEN"
+.venv/bin/python scripts/understanding_gate.py --rasa "http://127.0.0.1:$RASA_PORT"  # token: RASA_AUTH_TOKEN
 
 step "Conversation benchmark, conversation, browser and accessibility tests against the running product"
 RASA_URL="http://127.0.0.1:$RASA_PORT" WEB_URL="http://127.0.0.1:$WEB_PORT" \

@@ -4,10 +4,11 @@ Every text goes through /model/parse, so the figures are the deployed model's. F
 of tests/understanding/gates.yml is not met; prints every figure beside its gate, never a text of the
 blind folder.
 
-    .venv/bin/python scripts/understanding_gate.py --rasa http://127.0.0.1:5105 --token TOKEN
+    .venv/bin/python scripts/understanding_gate.py --rasa http://127.0.0.1:5105  # RASA_AUTH_TOKEN in the environment
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def check(scores, gates) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rasa", required=True)
-    parser.add_argument("--token", required=True)
+    parser.add_argument("--token", default=os.environ.get("RASA_AUTH_TOKEN"),
+                        help="Rasa's API token; default RASA_AUTH_TOKEN (a command line is visible in ps)")
     parser.add_argument("--folder", type=Path, default=FOLDER)
     args = parser.parse_args()
     scores = score_folder(args.folder, rasa_reader(args.rasa, args.token), tuple(sign_groups()))
