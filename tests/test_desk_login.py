@@ -18,29 +18,15 @@ from aiohttp import CookieJar, DummyCookieJar
 from sqlalchemy import func, inspect, select, table
 
 from bot.staff import accounts
-from bot.staff.accounts import Role, create_account
 from bot.staff.settings import staff_settings
-from bot.store.engine import make_engine
 from bot.store.migrate import upgrade
 from bot.web.app import create_app
 from bot.web.appkeys import THROTTLE
-from tests.test_web_desk import PASSWORD, csrf_from, desk_client
+from tests.test_web_desk import PASSWORD, csrf_from, desk_client, engine  # noqa: F401 (engine: the desk fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 WRONG = "forkert forkert"
 RSS_LIMIT_MB = 200
-
-
-@pytest.fixture
-def engine(tmp_path):
-    url = f"sqlite:///{tmp_path / 'login.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    create_account(engine, "lise", PASSWORD)
-    create_account(engine, "bodil", PASSWORD)
-    create_account(engine, "admin", PASSWORD, Role.ADMIN)
-    yield engine
-    engine.dispose()
 
 
 def desk_app(engine):

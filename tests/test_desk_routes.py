@@ -8,11 +8,9 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from bot.staff.accounts import Role, create_account
 from bot.store.engine import make_engine
-from bot.store.migrate import upgrade
 from bot.web.app import create_app
-from tests.test_web_desk import PASSWORD, csrf_from, desk_client, log_in, new_case
+from tests.test_web_desk import PASSWORD, csrf_from, desk_client, log_in, new_case, engine  # noqa: F401 (engine: the desk fixture)
 
 WEBSOCKET = 101
 
@@ -59,18 +57,6 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("HEAD", "/staff/password"): Row(401, 200, 200),
     ("POST", "/staff/password"): Row(403, 400, 400, form={"current": PASSWORD, "new": "ikke ens", "again": "ens"}),
 }
-
-
-@pytest.fixture
-def engine(tmp_path):
-    url = f"sqlite:///{tmp_path / 'routes.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    create_account(engine, "lise", PASSWORD)
-    create_account(engine, "bodil", PASSWORD)
-    create_account(engine, "admin", PASSWORD, Role.ADMIN)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
