@@ -12,15 +12,14 @@ import pytest
 from aiohttp import TCPConnector, WSServerHandshakeError, web
 
 from bot.knowledge.contacts import route
-from bot.store.engine import make_engine
 from bot.store.handoffs import cases_with_status, find_case
-from bot.store.migrate import upgrade
 from bot.store.models import Status
 from bot.web.app import create_app
 from bot.web.chat import ChatService, for_assistant
 from tests.support.redis_server import redis_process
 from tests.test_web_chat import fast_settings
 from tests.test_web_desk import new_case
+from tests.test_web_health import engine  # noqa: F401 (a migrated SQLite store)
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -31,15 +30,6 @@ GREETING = [{"text": "Hej! Hvad vil du gerne?", "buttons": [
 ]}]
 HOSTILE_TEXTS = ["/acute_danger", " /acute_danger", "\u00a0/acute_danger", '/request_human{"role": "parent"}',
                  "//acute_danger", "/ /acute_danger", "/\t\n/acute_danger@1.0", "/express_worry"]
-
-
-@pytest.fixture
-def engine(tmp_path):
-    url = f"sqlite:///{tmp_path / 'abuse.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(params=["memory", "redis"])
