@@ -35,6 +35,12 @@ def test_domain_placeholders_are_slots_set_at_session_start():
                 assert placeholder in contact_variables() and placeholder in slots, (name, placeholder)
 
 
+def test_every_contact_fact_set_at_session_start_is_a_slot():
+    """actions/session.py sets a slot per contact variable; Rasa rejects a slot the domain lacks."""
+    slots = set(yaml.safe_load((ROOT / "domain.yml").read_text())["slots"])
+    assert set(contact_variables()) <= slots
+
+
 def test_action_message_placeholders_are_known():
     known = set(contact_variables()) | ACTION_VARIABLES
     for name, variations in responses().items():
