@@ -31,6 +31,7 @@ def chat_engine(tmp_path):
 def assert_security_headers(response) -> None:
     for name, value in HEADERS.items():
         assert response.headers.get(name) == value, name
+    assert "Server" not in response.headers  # no software names or versions (ASVS 13.4.6)
 
 
 @pytest.fixture
@@ -117,3 +118,29 @@ async def test_a_rate_limited_answer_carries_the_security_headers(aiohttp_client
     response = await client.post("/chat/session")
     assert response.status == 429
     assert_security_headers(response)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), [
+    ("GET", "/", None, 200), ("GET", "/widget.js", None, 200), ("GET", "/static/staff.css", None, 200),
+    ("GET", "/healthz", None, 200), ("GET", "/staff/login", None, 200), ("GET", "/no/such/page", None, 404),
+    ("POST", "/chat/messages", b"x" * 300_000, 413), ("POST", "/staff/login", None, 403),
+])
+async def test_no_answer_names_the_server_software(aiohttp_client, engine, method, path, body, status):  # noqa: F811
+    client = await aiohttp_client(create_app(engine, assistant_url=f"http://127.0.0.1:{closed_port()}/x",
+                                             settings=fast_settings()))
+    response = await client.request(method, path, data=body, headers={"Content-Type": "application/json"})
+    assert response.status == status
+    assert "Server" not in response.headers and "aiohttp" not in str(response.headers)
+
+
+@pytest.mark.parametrize("request_bytes", [b"GARBAGE\r\n\r\n", b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n"])
+async def test_the_parsers_own_answer_to_a_malformed_request_names_no_software(aiohttp_server, chat_engine,
+                                                                               request_bytes):
+    server = await aiohttp_server(create_app(chat_engine, assistant_url=f"http://127.0.0.1:{closed_port()}/x"))
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(request_bytes)
+    await writer.drain()
+    head = (await reader.read(4096)).split(b"\r\n\r\n")[0].decode("latin-1")
+    writer.close()
+    assert head.startswith("HTTP/1.") and " 400 " in head.splitlines()[0]
+    assert "aiohttp" not in head and "Python" not in head

@@ -26,7 +26,7 @@ from bot.web.handoff_limit import HandoffLimit
 from bot.web.live import DeskHub, LiveRelay
 from bot.web.proxies import forwarded_by_trusted_proxies
 from bot.web.rasa import RasaClient
-from bot.web.security import add_security_headers, unexpected_errors
+from bot.web.security import add_security_headers, hide_server_software, unexpected_errors
 from bot.web.security_events import security_events, setup_security_events
 from bot.web.redis_state import RedisConversations
 from bot.web.settings import WebSettings, chat_state_url, live_chat_always_open, rasa_url, trusted_proxies, web_settings
@@ -87,6 +87,7 @@ def create_app(
                                        chat_routes.from_allowed_pages(settings.chat.allowed_origins)],
                           client_max_size=settings.chat.max_body_bytes)
     app.on_response_prepare.append(add_security_headers)
+    hide_server_software()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
