@@ -192,6 +192,14 @@ def _staff_passwd(engine: "Engine", args: argparse.Namespace) -> str:
     return f"Adgangskode ændret: {username}. Kontoens sessioner er afsluttet.{_first_login_note(args)}"
 
 
+def _staff_reset_second_factor(engine: "Engine", args: argparse.Namespace) -> str:
+    from bot.staff.second_factor import reset
+
+    account = reset(engine, args.username, actor="cli")
+    return (f"Totrinsbekræftelse nulstillet: {account.username}. Kontoens sessioner er afsluttet. "
+            "Den kan slås til igen ved næste log-ind.")
+
+
 def _add_staff_commands(commands: "argparse._SubParsersAction") -> None:
     staff = commands.add_parser(
         "staff",
@@ -235,6 +243,15 @@ def _add_staff_commands(commands: "argparse._SubParsersAction") -> None:
     passwd.add_argument("username")
     passwd.add_argument("--final", action="store_true", help=final_help)
     passwd.set_defaults(staff_action=_staff_passwd)
+
+    reset = actions.add_parser(
+        "reset-totp",
+        help="take away an account's second factor (TOTP and recovery codes) and end its sessions",
+        description="For someone who lost both phone and recovery codes, or the last admin: the account "
+                    "sets up a new second factor at its next log-in.",
+    )
+    reset.add_argument("username")
+    reset.set_defaults(staff_action=_staff_reset_second_factor)
 
 
 def _add_retention_options(parser: argparse.ArgumentParser) -> None:

@@ -61,7 +61,8 @@ def audit_trail(engine, code: str) -> list[tuple]:
 # -- migrations -----------------------------------------------------------------------------------
 
 
-ALL_TABLES = {"handoffs", "handoff_audit", "staff_accounts", "staff_sessions", "staff_events", "staff_keys"}
+ALL_TABLES = {"handoffs", "handoff_audit", "staff_accounts", "staff_sessions", "staff_events", "staff_keys",
+              "staff_recovery_codes"}
 
 
 def test_migrations_create_the_tables_on_an_empty_database_and_can_be_undone(database_url):

@@ -36,6 +36,7 @@ class Account:
     role: Role
     active: bool
     must_change_password: bool = False  # an admin chose it: the desk asks for a new one first
+    second_factor: bool = False  # TOTP set up: log-in asks for a code after the password
 
 
 class AccountError(Exception):
@@ -67,14 +68,16 @@ def create_account(
                 )
                 .returning(StaffAccount.id)
             ).scalar_one()
-            _add_event(session, actor, "account_created", username)
+            add_event(session, actor, "account_created", username)
     except IntegrityError:
         raise AccountError(f"Brugernavnet '{username}' er allerede i brug. Vælg et andet.") from None
     return Account(account_id, username, role, True, must_change_password)
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Account | None:
-    """The account if the username and password match an active account, else None.
+    """The account if the username and password match an active account, else None. For an account
+    with a second factor this is half a log-in ("password_accepted"): bot.staff.second_factor
+    completes it.
 
     An unknown username costs one argon2 verification as well, so the time taken does not tell
     whether the account exists.
@@ -88,12 +91,14 @@ def authenticate(engine: Engine, username: str, password: str) -> Account | None
         # Only a known account's name is logged: a password typed into the name field must not be.
         record_event(engine, ANONYMOUS, "login_failed", account.username if account else None)
         return None
-    values = {"last_login_at": utc_now()}
+    values = {} if account.second_factor else {"last_login_at": utc_now()}
     if _hasher.check_needs_rehash(password_hash):
         values["password_hash"] = _hasher.hash(password)
     with Session(engine) as session, session.begin():
-        session.execute(update(StaffAccount).where(StaffAccount.id == account.id).values(values))
-        _add_event(session, account.username, "login", account.username)
+        if values:
+            session.execute(update(StaffAccount).where(StaffAccount.id == account.id).values(values))
+        add_event(session, account.username, "password_accepted" if account.second_factor else "login",
+                  account.username)
     return account
 
 
@@ -160,7 +165,7 @@ def record_event(engine: Engine, actor: str, action: str, target: str | None = N
     """Append one event (actor and target are cut to the column's 64 characters); `source` is a
     keyed hash of the client's address, never the address."""
     with Session(engine) as session, session.begin():
-        _add_event(session, actor, action, target, source)
+        add_event(session, actor, action, target, source)
 
 
 def _change(engine: Engine, username: str, values: dict, actor: str, action: str) -> Account:
@@ -177,7 +182,7 @@ def _change(engine: Engine, username: str, values: dict, actor: str, action: str
             raise AccountError(LAST_ADMIN)
         for column, value in values.items():
             setattr(row, column, value)
-        _add_event(session, actor, action, name)
+        add_event(session, actor, action, name)
         return _account(row)
 
 
@@ -186,7 +191,8 @@ def _active_admin_ids(session: Session) -> list[int]:
     return list(session.scalars(query.order_by(StaffAccount.id).with_for_update()))
 
 
-def _add_event(session: Session, actor: str, action: str, target: str | None, source: str | None = None) -> None:
+def add_event(session: Session, actor: str, action: str, target: str | None, source: str | None = None) -> None:
+    """Append one event within `session`'s transaction (see record_event)."""
     session.execute(
         insert(StaffEvent).values(
             actor=actor[:FIELD_LENGTH],
@@ -201,7 +207,8 @@ def _add_event(session: Session, actor: str, action: str, target: str | None, so
 def _account(row: StaffAccount | None) -> Account | None:
     if row is None:
         return None
-    return Account(row.id, row.username, Role(row.role), row.active, bool(row.must_change_password))
+    return Account(row.id, row.username, Role(row.role), row.active, bool(row.must_change_password),
+                   row.totp_secret is not None)
 
 
 def _valid_username(username: str) -> str:

@@ -20,6 +20,8 @@ from bot.staff.cookies import PATH, desk_cookie_name
 from bot.staff.settings import staff_settings
 from bot.store.models import StaffSession
 
+PENDING_ACCOUNT = "pending_account_id"  # session key: the password was right, the code is still due
+
 # last_seen_at is written at most this often while a session is only being read.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -129,7 +131,9 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
 
 
 def _account_id(data: dict) -> int | None:
-    account_id = data.get("account_id")
+    """The account a session belongs to: logged in, or past the password and waiting for its
+    second factor's code (so ending an account's sessions ends that half log-in too)."""
+    account_id = data.get("account_id", data.get(PENDING_ACCOUNT))
     return account_id if isinstance(account_id, int) else None
 
 

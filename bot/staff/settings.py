@@ -63,11 +63,28 @@ class PasswordSettings:
 
 
 @dataclass(frozen=True)
+class SecondFactorSettings:
+    required_for_staff: bool  # admins always need one
+    code_step_minutes: float
+    recovery_codes: int
+    issuer: str
+
+    def __post_init__(self) -> None:
+        if self.recovery_codes < 1 or self.code_step_minutes <= 0:
+            raise ValueError("recovery_codes must be at least 1 and code_step_minutes above 0")
+
+    @property
+    def code_step_seconds(self) -> float:
+        return self.code_step_minutes * 60
+
+
+@dataclass(frozen=True)
 class StaffSettings:
     session: SessionSettings
     login_throttle: ThrottleSettings
     password_checks: PasswordCheckSettings
     password: PasswordSettings
+    second_factor: SecondFactorSettings
 
 
 @cache
@@ -78,6 +95,7 @@ def staff_settings() -> StaffSettings:
         login_throttle=ThrottleSettings(**raw["login_throttle"]),
         password_checks=PasswordCheckSettings(**raw["password_checks"]),
         password=PasswordSettings(**raw["password"]),
+        second_factor=SecondFactorSettings(**raw["second_factor"]),
     )
 
 

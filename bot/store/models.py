@@ -4,7 +4,7 @@ counts that outlive the cases, and the hotline staff's accounts and desk session
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -110,6 +110,24 @@ class StaffAccount(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Set when an admin chose the password: the desk then asks for a new one before anything else.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The second factor (migration 0006): the TOTP secret once its owner confirmed a code, and the
+    # last time step a code was accepted for; a code for that step or an earlier one is refused.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffRecoveryCode(Base):
+    """A single-use recovery code for an account's second factor, kept only as a keyed hash
+    (HMAC-SHA256 under the staff_keys row "recovery_codes"); deleted when used."""
+
+    __tablename__ = "staff_recovery_codes"
+    __table_args__ = (UniqueConstraint("account_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class StaffSession(Base):
