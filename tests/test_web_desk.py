@@ -15,7 +15,9 @@ from bot.store.migrate import upgrade
 from bot.store.models import Status
 from bot.store.records import HandoffRecord, new_case_code
 from bot.web.app import create_app
-from bot.web.appkeys import CONVERSATIONS, RELAY
+from bot.web.appkeys import CONVERSATIONS, ENGINE, RELAY
+from bot.web.desk_auth import CODE_STEP
+from tests.support.second_factor import enrol, next_code
 
 PASSWORD = "et langt kodeord 123"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -29,6 +31,7 @@ def engine(tmp_path):
     create_account(engine, "lise", PASSWORD)
     create_account(engine, "bodil", PASSWORD)
     create_account(engine, "admin", PASSWORD, Role.ADMIN)
+    enrol(engine, "admin")  # admins must have a second factor
     yield engine
     engine.dispose()
 
@@ -53,10 +56,24 @@ def csrf_from(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-async def log_in(client, username="lise", password=PASSWORD):
+async def log_in_with_password(client, username="lise", password=PASSWORD):
+    """The log-in form alone: an account with a second factor is then half-way, at the code step."""
     token = csrf_from(await (await client.get("/staff/login")).text())
     return await client.post("/staff/login", data={"username": username, "password": password, "csrf_token": token},
                              allow_redirects=False)
+
+
+async def give_code(client, code: str):
+    token = csrf_from(await (await client.get(CODE_STEP)).text())
+    return await client.post(CODE_STEP, data={"code": code, "csrf_token": token}, allow_redirects=False)
+
+
+async def log_in(client, username="lise", password=PASSWORD):
+    """Log in, with a code the account has not used yet if it has a second factor."""
+    response = await log_in_with_password(client, username, password)
+    if response.status == 303 and response.headers["Location"] == CODE_STEP:
+        return await give_code(client, next_code(client.app[ENGINE], username))
+    return response
 
 
 async def page(client, path):

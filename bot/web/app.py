@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 
 from bot.knowledge.contacts import route
 from bot.staff.sessions import setup_sessions
-from bot.web import chat_routes, desk_accounts, desk_auth, desk_cases, desk_password, desk_stats, health
+from bot.web import (
+    chat_routes, desk_accounts, desk_auth, desk_cases, desk_password, desk_second_factor, desk_stats, health,
+)
 from bot.web.appkeys import (
     CHAT, CONVERSATION_LIMIT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT,
     SETTINGS,
@@ -110,7 +112,7 @@ def create_app(
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
     desk_auth.setup_login(app, engine, store)
     for module_routes in (routes, health.routes, chat_routes.routes, desk_auth.routes, desk_cases.routes,
-                          desk_stats.routes, desk_accounts.routes, desk_password.routes):
+                          desk_stats.routes, desk_accounts.routes, desk_password.routes, desk_second_factor.routes):
         app.add_routes(module_routes)
     app.router.add_static("/static/", STATIC)
     app.cleanup_ctx.append(_connections)

@@ -1,4 +1,5 @@
-"""Account administration for admins: create accounts, change roles, close and reopen accounts."""
+"""Account administration for admins: create accounts, change roles, close and reopen accounts,
+and reset another account's second factor (its owner lost phone and recovery codes)."""
 
 import asyncio
 
@@ -6,9 +7,11 @@ from aiohttp import web
 
 from bot.staff.accounts import AccountError, Role, create_account, last_logins, list_accounts, set_active, set_role
 from bot.staff.password_checks import ChecksBusy
+from bot.staff.second_factor import reset as reset_second_factor
 from bot.staff.settings import staff_settings
 from bot.web.appkeys import ENGINE, PASSWORD_CHECKS
 from bot.web.desk_auth import ACCOUNT, flash, render, staff_only
+from bot.web.security_events import report
 
 routes = web.RouteTableDef()
 
@@ -57,6 +60,14 @@ async def change_account(request: web.Request) -> web.Response:
             if username == actor:
                 raise AccountError("Du kan ikke lukke din egen konto.")
             await asyncio.to_thread(set_active, engine, username, form["change"] == "reopen", actor)
+        elif form.get("change") == "reset_second_factor":
+            if username == actor:
+                raise AccountError("Du kan ikke nulstille din egen totrinsbekræftelse. Bed en anden administrator.")
+            await asyncio.to_thread(reset_second_factor, engine, username, actor)
+            await report(request, "second_factor_reset", 303, username, kept=True)
+            await flash(request, f"Totrinsbekræftelsen for {username} er nulstillet, og kontoen er logget ud. "
+                                 "Ved næste log-ind kan den slås til igen.")
+            raise web.HTTPSeeOther("/staff/accounts")
         await flash(request, f"Kontoen {username} er ændret.")
     except AccountError as error:
         await flash(request, str(error))

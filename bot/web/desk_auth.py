@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import functools
 import math
+import time
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -14,6 +15,8 @@ from bot.staff.accounts import Account, AccountError, Role, authenticate, check_
 from bot.staff.csrf import LoginTokens, csrf_middleware, csrf_token
 from bot.staff.keys import shared_key
 from bot.staff.password_checks import ChecksBusy, PasswordChecks
+from bot.staff.second_factor import must_enrol
+from bot.staff.sessions import PENDING_ACCOUNT
 from bot.staff.settings import staff_settings
 from bot.staff.throttle import TooManyAttempts
 from bot.web.appkeys import ENGINE, LOGIN_TOKENS, PASSWORD_CHECKS, THROTTLE
@@ -23,6 +26,9 @@ routes = web.RouteTableDef()
 ACCOUNT = "account"  # request key for the logged-in account
 LOGIN_KEY = "login_csrf"  # the shared key (staff_keys) that signs the log-in form's token
 CHANGE_PASSWORD = "/staff/password"  # the only page (with log-out) before a required change
+SECOND_FACTOR = "/staff/totp"  # setting up the second factor: the only page before a required one
+CODE_STEP = "/staff/login/code"  # after a right password, the second factor's code
+PENDING_UNTIL = "pending_until"  # session key: when the code step's time is up (Unix time)
 
 
 def setup_login(app: web.Application, engine: Engine, store: ConversationStore) -> None:
@@ -55,10 +61,22 @@ async def current_account(request: web.Request) -> Account | None:
     return account
 
 
-def staff_only(admin: bool = False, before_password_change: bool = False):
+def first_things_first(account: Account, before_password_change: bool = False,
+                       before_enrolment: bool = False) -> tuple[str, str] | None:
+    """What the account must do before anything else (the page and a refusal's text), or None: a
+    password an admin chose is changed first, then a required second factor is set up."""
+    if account.must_change_password and not before_password_change:
+        return CHANGE_PASSWORD, "Skift din adgangskode først."
+    if must_enrol(account) and not before_enrolment:
+        return SECOND_FACTOR, "Slå totrinsbekræftelse til først."
+    return None
+
+
+def staff_only(admin: bool = False, before_password_change: bool = False, before_enrolment: bool = False):
     """Handlers for logged-in staff (or admins): others are sent to the log-in page, or get
     401/403 when they ask for data rather than a page. An account whose password an admin chose
-    reaches only the handlers marked `before_password_change` until it has a new one."""
+    reaches only the handlers marked `before_password_change` until it has a new one; one that must
+    have a second factor and has none, only those marked `before_enrolment`."""
     def decorate(handler):
         @functools.wraps(handler)
         async def guarded(request: web.Request):
@@ -68,10 +86,11 @@ def staff_only(admin: bool = False, before_password_change: bool = False):
                 if wants_page:
                     raise web.HTTPSeeOther("/staff/login")
                 raise web.HTTPUnauthorized(text="Du er ikke logget ind.")
-            if account.must_change_password and not before_password_change:
+            if due := first_things_first(account, before_password_change, before_enrolment):
+                page, refusal = due
                 if wants_page:
-                    raise web.HTTPSeeOther(CHANGE_PASSWORD)
-                raise web.HTTPForbidden(text="Skift din adgangskode først.")
+                    raise web.HTTPSeeOther(page)
+                raise web.HTTPForbidden(text=refusal)
             if admin and account.role is not Role.ADMIN:
                 raise web.HTTPForbidden(text="Kun administratorer har adgang.")
             request[ACCOUNT] = account
@@ -84,7 +103,7 @@ async def render(request: web.Request, template: str, context: dict, status: int
     """A desk page with the CSRF token, the account and any one-time message. A visitor who is not
     logged in gets the log-in form's signed token (a cookie), so nothing is stored for them."""
     session = await get_session(request)
-    logged_in = isinstance(session.get("account_id"), int)
+    logged_in = isinstance(session.get("account_id", session.get(PENDING_ACCOUNT)), int)  # half-way too
     tokens = request.app[LOGIN_TOKENS]
     token = csrf_token(session) if logged_in else await tokens.token(request)
     context = {
@@ -140,6 +159,10 @@ async def log_in(request: web.Request) -> web.Response:
     with contextlib.suppress(StateUnavailable):  # the password was right: log in even so
         await throttle.succeeded(attempt)
     session = await new_session(request)  # a new session id at log-in
+    if account.second_factor:  # half-way: this session reaches the code step and nothing else
+        session[PENDING_ACCOUNT] = account.id
+        session[PENDING_UNTIL] = time.time() + staff_settings().second_factor.code_step_seconds
+        raise web.HTTPSeeOther(CODE_STEP)
     session["account_id"] = account.id
     raise web.HTTPSeeOther("/staff")
 

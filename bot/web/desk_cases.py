@@ -21,7 +21,7 @@ from bot.store.models import Handoff, Status
 from bot.web.appkeys import ENGINE, HUB, RELAY, SETTINGS
 from bot.web.chat import clean_text
 from bot.web.conversations import StateUnavailable
-from bot.web.desk_auth import ACCOUNT, current_account, flash, render, staff_only
+from bot.web.desk_auth import ACCOUNT, current_account, first_things_first, flash, render, staff_only
 from bot.web.desk_labels import label, outcomes, urgency_rank
 from bot.web.json_body import read_json_object
 
@@ -209,8 +209,11 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     if request.headers.get("Origin") not in (None, f"{request.scheme}://{request.host}"):
         request[REFUSAL] = "origin_refused"
         raise web.HTTPForbidden(text="Forbindelsen blev afvist.")
-    if await current_account(request) is None:
+    account = await current_account(request)
+    if account is None:
         raise web.HTTPUnauthorized(text="Du er ikke logget ind.")
+    if due := first_things_first(account):  # a new password or the second factor comes first
+        raise web.HTTPForbidden(text=due[1])
     hub = request.app[HUB]
     code = request.query.get("case")
     listener = hub.listen_to_case(code) if code else hub.listen_to_queue()

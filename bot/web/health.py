@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bot.web.appkeys import CONVERSATIONS, ENGINE, RASA
 from bot.web.conversations import StateUnavailable
-from bot.web.desk_auth import current_account
+from bot.web.desk_auth import current_account, first_things_first
 from bot.web.metrics import LIVE_CONVERSATIONS
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,10 @@ def internal_address(address: str | None) -> bool:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    if not internal_address(request.remote) and await current_account(request) is None:
-        raise web.HTTPForbidden(text="Kun til drift.")
+    if not internal_address(request.remote):
+        account = await current_account(request)
+        if account is None or first_things_first(account):  # staff with nothing left to do first
+            raise web.HTTPForbidden(text="Kun til drift.")
     with contextlib.suppress(StateUnavailable):
         LIVE_CONVERSATIONS.set(len(await request.app[CONVERSATIONS].live()))
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -57,16 +57,18 @@ def _kind(request: web.Request, status: int) -> str | None:
     return "origin_refused" if status == 403 else "rate_limited"
 
 
-async def report(request: web.Request, kind: str, status: int) -> None:
-    """Log one security event; keep a desk event in staff_events too (actor "-": whoever it was)."""
+async def report(request: web.Request, kind: str, status: int, account: str | None = None,
+                 kept: bool = False) -> None:
+    """Log one security event; keep a desk event in staff_events too (actor: the `account` it
+    concerns, else "-", whoever it was) unless the change it reports already `kept` its own row."""
     source = await request.app[ADDRESS_HASH].hash(request.remote)
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "-"
     log.warning("security_event %s", json.dumps(
         {"event": kind, "status": status, "method": request.method, "route": route, "source": source},
         sort_keys=True))
-    if request.path.startswith(DESK):
+    if request.path.startswith(DESK) and not kept:
         with contextlib.suppress(SQLAlchemyError):  # the refusal stands without its record
-            await asyncio.to_thread(record_event, request.app[ENGINE], "-", kind, None, source)
+            await asyncio.to_thread(record_event, request.app[ENGINE], account or "-", kind, account, source)
 
 
 @web.middleware
