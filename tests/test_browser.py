@@ -50,19 +50,29 @@ def parent(browser):
 
 
 @pytest.fixture(scope="module")
-def staff_account():
-    from bot.staff.accounts import Role, create_account
+def store():
     from bot.store.engine import make_engine
 
     engine = make_engine()  # DATABASE_URL of this test run, the same store the product uses
-    username = f"desk-{secrets.token_hex(3)}"
-    create_account(engine, username, PASSWORD, Role.ADMIN)  # its password is final: no change asked for
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def staff_account(store):
+    from bot.staff.accounts import Role, create_account
+    from tests.support.second_factor import enrol
+
+    username = f"desk-{secrets.token_hex(3)}"
+    create_account(store, username, PASSWORD, Role.ADMIN)  # its password is final: no change asked for
+    enrol(store, username)  # admins must have a second factor
     return username
 
 
 @pytest.fixture
-def staff(browser, staff_account):
+def staff(browser, store, staff_account):
+    from tests.support.second_factor import next_code
+
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
@@ -70,12 +80,33 @@ def staff(browser, staff_account):
     page.fill("#username", staff_account)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{WEB_URL}/staff/login/code")
+    page.fill("#code", next_code(store, staff_account))
+    page.click("button[type=submit]")
     page.wait_for_url(f"{WEB_URL}/staff")
     yield page
     context.close()
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+def tab_to(page, selector: str, presses: int = 30) -> None:
+    """Press Tab until the element `selector` names has the focus."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"{selector} cannot be reached with Tab")
+
+
+def log_in_by_keyboard(page, username: str) -> None:
+    page.goto(f"{WEB_URL}/staff/login")
+    tab_to(page, "#username")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+
 
 def open_chat_by_keyboard(page) -> None:
     page.goto(f"{WEB_URL}/")
@@ -235,7 +266,7 @@ def test_the_chat_has_no_serious_accessibility_findings(parent):
     assert serious_or_critical(parent) == []
 
 
-@pytest.mark.parametrize("path", ["/staff", "/staff/stats", "/staff/accounts", "/staff/password"])
+@pytest.mark.parametrize("path", ["/staff", "/staff/stats", "/staff/accounts", "/staff/password", "/staff/totp"])
 def test_the_staff_desk_has_no_serious_accessibility_findings(staff, path):
     staff.goto(f"{WEB_URL}{path}")
     assert serious_or_critical(staff) == []
@@ -246,4 +277,56 @@ def test_the_login_page_has_no_serious_accessibility_findings(browser):
     page = context.new_page()
     page.goto(f"{WEB_URL}/staff/login")
     assert serious_or_critical(page) == []
+    context.close()
+
+
+def test_a_new_admin_sets_up_the_second_factor_and_logs_in_with_a_code_by_keyboard(browser, store):
+    import pyotp
+
+    from bot.staff.accounts import Role, create_account
+    from tests.support.second_factor import next_code
+
+    username = f"ny-{secrets.token_hex(3)}"
+    create_account(store, username, PASSWORD, Role.ADMIN)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+
+    log_in_by_keyboard(page, username)
+    page.wait_for_url(f"{WEB_URL}/staff/totp")  # an admin without a second factor: nothing else first
+    page.goto(f"{WEB_URL}/staff/accounts")
+    assert page.url == f"{WEB_URL}/staff/totp"
+    qr = page.locator("img.qr")
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0  # drawn: the CSP allows it
+    assert serious_or_critical(page) == []
+    shot(page, "10-second-factor-set-up")
+    secret = page.locator("[data-testid=totp-secret]").inner_text().replace(" ", "")
+    tab_to(page, "#code")
+    page.keyboard.type(pyotp.TOTP(secret).now())
+    page.keyboard.press("Enter")
+    codes = page.locator("[data-testid=recovery-codes] li")
+    codes.first.wait_for()
+    assert codes.count() == 10
+    assert serious_or_critical(page) == []
+    shot(page, "11-second-factor-recovery-codes")
+    tab_to(page, "a[href='/staff']:not(nav a)", presses=40)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{WEB_URL}/staff")
+    page.click("form.logout button")
+    page.wait_for_url(f"{WEB_URL}/staff/login")
+
+    log_in_by_keyboard(page, username)
+    page.wait_for_url(f"{WEB_URL}/staff/login/code")
+    assert serious_or_critical(page) == []
+    tab_to(page, "#code")
+    page.keyboard.type("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    page.keyboard.press("Enter")
+    page.locator("#code-error").wait_for()
+    assert "Koden passer ikke" in page.locator("#code-error").inner_text()
+    tab_to(page, "#code")
+    page.keyboard.type(next_code(store, username))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{WEB_URL}/staff")
+    assert f"Logget ind som {username}" in page.locator(".who").inner_text()
     context.close()
