@@ -16,13 +16,15 @@ from sqlalchemy import Engine
 from bot.knowledge.contacts import route
 from bot.staff.sessions import setup_sessions
 from bot.web import (
-    chat_routes, desk_accounts, desk_auth, desk_cases, desk_password, desk_second_factor, desk_stats, health,
+    chat_routes, csp_reports, desk_accounts, desk_auth, desk_cases, desk_password, desk_second_factor, desk_stats,
+    health,
 )
 from bot.web.appkeys import (
     CHAT, CONVERSATION_LIMIT, CONVERSATIONS, ENGINE, HANDOFF_LIMIT, HUB, MESSAGE_LIMIT, RASA, RELAY, SESSION_LIMIT,
     SETTINGS,
 )
 from bot.web.chat import ChatService
+from bot.web.csp_reports import ADDRESS_LIMIT as CSP_ADDRESS_LIMIT, ALL_LIMIT as CSP_ALL_LIMIT, setup_csp_reports
 from bot.web.conversations import ConversationStore, MemoryConversations, StateUnavailable
 from bot.web.handoff_limit import HandoffLimit
 from bot.web.live import DeskHub, LiveRelay
@@ -109,10 +111,12 @@ def create_app(
     handoff_limit = HandoffLimit(engine, app[HANDOFF_LIMIT], limits.handoffs_per_conversation)
     app[CHAT] = ChatService(store, relay, rasa, settings.chat, handoff_limit, always_open=live_chat_always_open())
     setup_security_events(app)
+    setup_csp_reports(app)
     setup_sessions(app, engine)                 # staff desk sessions, then CSRF checks that read them
     desk_auth.setup_login(app, engine, store)
-    for module_routes in (routes, health.routes, chat_routes.routes, desk_auth.routes, desk_cases.routes,
-                          desk_stats.routes, desk_accounts.routes, desk_password.routes, desk_second_factor.routes):
+    for module_routes in (routes, health.routes, chat_routes.routes, csp_reports.routes, desk_auth.routes,
+                          desk_cases.routes, desk_stats.routes, desk_accounts.routes, desk_password.routes,
+                          desk_second_factor.routes):
         app.add_routes(module_routes)
     app.router.add_static("/static/", STATIC)
     app.cleanup_ctx.append(_connections)
@@ -140,6 +144,8 @@ async def _housekeeping(app: web.Application):
                 app[SESSION_LIMIT].forget_full()
                 app[HANDOFF_LIMIT].forget_full()
                 app[CONVERSATION_LIMIT].forget_full()
+                app[CSP_ADDRESS_LIMIT].forget_full()
+                app[CSP_ALL_LIMIT].forget_full()
             except StateUnavailable as error:
                 log.warning("web housekeeping: the conversation store does not answer (%s)", error)
             except Exception:  # keep the loop alive; the next round tries again

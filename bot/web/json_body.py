@@ -41,6 +41,14 @@ def nesting_depth(text: str) -> int:
 def parse_json_object(text: str | bytes, max_depth: int) -> dict:
     """The JSON object in `text`; UnreadableJson for anything else, before the parser sees it
     when it nests deeper than `max_depth`."""
+    value = parse_json_value(text, max_depth)
+    if not isinstance(value, dict):
+        raise UnreadableJson("not an object")
+    return value
+
+
+def parse_json_value(text: str | bytes, max_depth: int) -> object:
+    """Any JSON value in `text` (the Reporting API posts an array); UnreadableJson as above."""
     try:
         text = text.decode("utf-8") if isinstance(text, bytes) else text
     except UnicodeDecodeError as error:
@@ -51,8 +59,6 @@ def parse_json_object(text: str | bytes, max_depth: int) -> dict:
         value = json.loads(text)
     except ValueError as error:  # JSONDecodeError, and numbers too long to convert
         raise UnreadableJson("not JSON") from error
-    if not isinstance(value, dict):
-        raise UnreadableJson("not an object")
     return value
 
 

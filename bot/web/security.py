@@ -7,6 +7,8 @@ import traceback
 from aiohttp import web, web_response
 
 log = logging.getLogger(__name__)
+CSP_REPORT_PATH = "/csp-report"
+CSP_REPORT_ENDPOINT = "csp"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -20,11 +22,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",
+        # What the policy blocks is reported to bot.web.csp_reports: `report-uri` for browsers
+        # without the Reporting API, `report-to` (the endpoint in Reporting-Endpoints) for the rest.
+        f"report-uri {CSP_REPORT_PATH}",
+        f"report-to {CSP_REPORT_ENDPOINT}",
     ]
 )
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Reporting-Endpoints": f'{CSP_REPORT_ENDPOINT}="{CSP_REPORT_PATH}"',  # relative: this site itself
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",  # never to other sites; "no-referrer" would send "Origin: null"

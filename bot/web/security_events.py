@@ -58,13 +58,15 @@ def _kind(request: web.Request, status: int) -> str | None:
 
 
 async def report(request: web.Request, kind: str, status: int, account: str | None = None,
-                 kept: bool = False) -> None:
+                 kept: bool = False, details: dict[str, str] | None = None) -> None:
     """Log one security event; keep a desk event in staff_events too (actor: the `account` it
-    concerns, else "-", whoever it was) unless the change it reports already `kept` its own row."""
+    concerns, else "-", whoever it was) unless the change it reports already `kept` its own row.
+    `details`: more fields for the line, already reduced to what may be logged (no user text)."""
     source = await request.app[ADDRESS_HASH].hash(request.remote)
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "-"
     log.warning("security_event %s", json.dumps(
-        {"event": kind, "status": status, "method": request.method, "route": route, "source": source},
+        {**(details or {}), "event": kind, "status": status, "method": request.method, "route": route,
+         "source": source},
         sort_keys=True))
     if request.path.startswith(DESK) and not kept:
         with contextlib.suppress(SQLAlchemyError):  # the refusal stands without its record

@@ -43,10 +43,23 @@ class LiveSettings:
 
 
 @dataclass(frozen=True)
+class CspReportSettings:
+    """Browsers' reports of what the Content-Security-Policy blocked (bot.web.csp_reports). The
+    defaults hold when settings.yml has no `csp_reports` section."""
+
+    max_body_bytes: int = 8192
+    per_minute: float = 6            # per client address (its /64 for IPv6)
+    burst: int = 10
+    all_per_minute: float = 60       # from all addresses together: the log lines they may cost
+    all_burst: int = 60
+
+
+@dataclass(frozen=True)
 class WebSettings:
     chat: ChatSettings
     rate_limit: RateLimitSettings
     live: LiveSettings
+    csp_reports: CspReportSettings = CspReportSettings()
 
 
 @cache
@@ -58,6 +71,7 @@ def web_settings() -> WebSettings:
         chat=ChatSettings(**raw["chat"]),
         rate_limit=RateLimitSettings(**raw["rate_limit"]),
         live=LiveSettings(**raw["live"]),
+        csp_reports=CspReportSettings(**raw.get("csp_reports", {})),
     )
 
 
