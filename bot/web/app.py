@@ -33,7 +33,9 @@ from bot.web.rasa import RasaClient
 from bot.web.security import add_security_headers, hide_server_software, unexpected_errors
 from bot.web.security_events import security_events, setup_security_events
 from bot.web.redis_state import RedisConversations
-from bot.web.settings import WebSettings, chat_state_url, live_chat_always_open, rasa_url, trusted_proxies, web_settings
+from bot.web.settings import (
+    WebSettings, chat_state_url, live_chat_always_open, rasa_ca_file, rasa_url, trusted_proxies, web_settings,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -83,7 +85,8 @@ def create_app(
     state_url: str | None = None, proxies: list[str] | None = None,
 ) -> web.Application:
     """The web app. Unless given, the assistant's address, the conversation store and the trusted
-    proxies come from the environment (RASA_URL, CHAT_STATE_URL, TRUSTED_PROXIES)."""
+    proxies come from the environment (RASA_URL, CHAT_STATE_URL, TRUSTED_PROXIES); the CA that
+    verifies an https assistant always does (RASA_CA_FILE)."""
     settings = settings or web_settings()
     proxies = trusted_proxies() if proxies is None else proxies
     middlewares = [forwarded_by_trusted_proxies(proxies)] if proxies else []
@@ -99,7 +102,7 @@ def create_app(
     )
     store = conversation_store(settings, chat_state_url() if state_url is None else state_url)
     relay = LiveRelay(store, settings.live.claim_timeout_minutes * 60)
-    rasa = RasaClient(assistant_url or rasa_url(), settings.chat.rasa_timeout_seconds)
+    rasa = RasaClient(assistant_url or rasa_url(), settings.chat.rasa_timeout_seconds, rasa_ca_file())
     app[SETTINGS], app[ENGINE], app[CONVERSATIONS], app[HUB], app[RELAY], app[RASA] = (
         settings, engine, store, store.hub, relay, rasa)
     limits = settings.rate_limit

@@ -6,7 +6,6 @@ import contextlib
 import ipaddress
 import logging
 
-import aiohttp
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -18,7 +17,6 @@ from bot.web.metrics import LIVE_CONVERSATIONS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-READY_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
 
 @routes.get("/healthz")
@@ -30,12 +28,6 @@ async def healthz(request: web.Request) -> web.Response:
 def _database_answers(engine) -> bool:
     with engine.connect() as connection:
         return connection.execute(text("select 1")).scalar() == 1
-
-
-async def _assistant_answers(url: str) -> bool:
-    base = url.split("/webhooks/")[0] + "/"
-    async with aiohttp.ClientSession(timeout=READY_TIMEOUT) as session, session.get(base) as response:
-        return response.status == 200
 
 
 async def _conversations_ready(store) -> str | bool:
@@ -54,7 +46,7 @@ async def readyz(request: web.Request) -> web.Response:
     conversation store keeps nothing on disk (503 names what is not ready, and `why` when known)."""
     checks = {
         "database": asyncio.wait_for(asyncio.to_thread(_database_answers, request.app[ENGINE]), 3),
-        "assistant": _assistant_answers(request.app[RASA].url),
+        "assistant": request.app[RASA].answers(),
         "conversations": _conversations_ready(request.app[CONVERSATIONS]),
     }
     results = await asyncio.gather(*checks.values(), return_exceptions=True)

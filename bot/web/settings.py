@@ -93,6 +93,13 @@ def rasa_url() -> str:
     return base.rstrip("/") + "/webhooks/rest/webhook"
 
 
+def rasa_ca_file() -> str | None:
+    """`RASA_CA_FILE`: the CA certificate (PEM) that signed the Rasa servers' certificate, when
+    `RASA_URL` is https:// (Kubernetes: the internal TLS Secret's ca.crt). Unset: plain HTTP on
+    loopback, or https verified against the system's CAs."""
+    return os.environ.get("RASA_CA_FILE") or None
+
+
 def chat_state_url() -> str | None:
     """`CHAT_STATE_URL` (redis://host:port/db): conversations shared by every web app instance.
     Unset: they are held in this process's memory, which serves one instance only."""
