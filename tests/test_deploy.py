@@ -139,7 +139,7 @@ def _probe_target(probe: dict) -> tuple[object, str]:
     """(port, path) an HTTP or exec probe asks."""
     if "httpGet" in probe:
         return probe["httpGet"]["port"], probe["httpGet"]["path"]
-    match = re.search(r"http://127\.0\.0\.1:(\d+)(/[a-z]*)", " ".join(probe["exec"]["command"]))
+    match = re.search(r"https?://127\.0\.0\.1:(\d+)(/[a-z]*)", " ".join(probe["exec"]["command"]))
     assert match, f"an exec probe that asks no local URL: {probe['exec']['command']}"
     return int(match.group(1)), match.group(2)
 
@@ -208,6 +208,31 @@ def test_only_the_web_app_reaches_rasa_and_only_rasa_reaches_the_actions():
         "app.kubernetes.io/name": "bekymring", "app.kubernetes.io/component": "web"}}}]
     assert sources("actions") == [{"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "bekymring", "app.kubernetes.io/component": "rasa"}}}]
+
+
+def test_web_rasa_and_the_actions_talk_https_verified_by_the_internal_ca():
+    """ASVS 12.3.1 / 12.3.3 (docs/deployment.md, "Internal TLS")."""
+    config = _configmap()["data"]
+    assert config["RASA_URL"].startswith("https://rasa:") and config["ACTION_ENDPOINT_URL"].startswith("https://actions:")
+    tls = "/etc/bekymring/tls"
+    assert config["RASA_CA_FILE"] == config["ACTION_ENDPOINT_CA_FILE"] == f"{tls}/ca.crt"
+    deployments = {deployment["metadata"]["name"]: deployment for deployment in _resources("Deployment")}
+    for name in ("rasa", "actions", "web"):
+        [container] = _containers(deployments[name], init=False)
+        [mount] = [mount for mount in container["volumeMounts"] if mount["mountPath"] == tls]
+        [volume] = [volume for volume in _pod_spec(deployments[name])["volumes"] if volume["name"] == mount["name"]]
+        assert volume["secret"]["secretName"] == "bekymring-internal-tls" and mount["readOnly"], name
+        if name == "web":
+            assert [item["key"] for item in volume["secret"]["items"]] == ["ca.crt"]  # never the key
+            continue
+        words = [*container.get("command", []), *container.get("args", [])]
+        assert words[words.index("--ssl-certificate") + 1] == f"{tls}/tls.crt", name
+        assert words[words.index("--ssl-keyfile") + 1] == f"{tls}/tls.key", name
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            if "httpGet" in container.get(probe, {}):
+                assert container[probe]["httpGet"]["scheme"] == "HTTPS", f"{name} {probe}"
+    endpoints = yaml.safe_load((DOCKER / "rasa-endpoints.yml").read_text(encoding="utf-8"))
+    assert endpoints["action_endpoint"]["cafile"] == "${ACTION_ENDPOINT_CA_FILE}"
 
 
 def test_the_ingress_keeps_no_access_log_and_closes_the_metrics():
