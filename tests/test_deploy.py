@@ -223,16 +223,47 @@ def test_web_rasa_and_the_actions_talk_https_verified_by_the_internal_ca():
         [volume] = [volume for volume in _pod_spec(deployments[name])["volumes"] if volume["name"] == mount["name"]]
         assert volume["secret"]["secretName"] == "bekymring-internal-tls" and mount["readOnly"], name
         if name == "web":
-            assert [item["key"] for item in volume["secret"]["items"]] == ["ca.crt"]  # never the key
-            continue
-        words = [*container.get("command", []), *container.get("args", [])]
-        assert words[words.index("--ssl-certificate") + 1] == f"{tls}/tls.crt", name
-        assert words[words.index("--ssl-keyfile") + 1] == f"{tls}/tls.key", name
+            # The web app serves HTTPS to the ingress with the Secret's certificate and key.
+            items = {item["key"]: item["path"] for item in volume["secret"]["items"]}
+            assert items == {"ca.crt": "ca.crt", "tls.crt": "tls.crt", "tls.key": "tls.key"}
+            assert config["WEB_TLS_CERT_FILE"] == f"{tls}/tls.crt" and config["WEB_TLS_KEY_FILE"] == f"{tls}/tls.key"
+            assert {"configMapRef": {"name": _configmap()["metadata"]["name"]}} in container["envFrom"]
+            pod_annotations = deployments[name]["spec"]["template"]["metadata"]["annotations"]
+            assert pod_annotations["prometheus.io/scheme"] == "https"  # Prometheus scrapes the pods directly
+        else:
+            words = [*container.get("command", []), *container.get("args", [])]
+            assert words[words.index("--ssl-certificate") + 1] == f"{tls}/tls.crt", name
+            assert words[words.index("--ssl-keyfile") + 1] == f"{tls}/tls.key", name
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
             if "httpGet" in container.get(probe, {}):
                 assert container[probe]["httpGet"]["scheme"] == "HTTPS", f"{name} {probe}"
     endpoints = yaml.safe_load((DOCKER / "rasa-endpoints.yml").read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["cafile"] == "${ACTION_ENDPOINT_CA_FILE}"
+
+
+def test_the_ingress_talks_https_to_the_web_app_and_verifies_it():
+    """ASVS 12.3.3, the last hop: ingress-nginx → web over HTTPS, the web app's certificate checked
+    against the internal CA under the name of the Service "web" (docs/deployment.md, "Internal TLS")."""
+    namespace = _kustomization()["namespace"]
+    services = {service["metadata"]["name"] for service in _resources("Service")}
+    ingresses = _resources("Ingress")
+    assert ingresses
+    for ingress in ingresses:
+        name, annotations = ingress["metadata"]["name"], ingress["metadata"].get("annotations", {})
+        assert ingress["spec"]["ingressClassName"] == "nginx", name  # the annotations are ingress-nginx's
+        assert annotations.get("nginx.ingress.kubernetes.io/backend-protocol") == "HTTPS", name
+        assert annotations.get("nginx.ingress.kubernetes.io/proxy-ssl-verify") == "on", name
+        assert annotations.get("nginx.ingress.kubernetes.io/proxy-ssl-secret") == f"{namespace}/bekymring-internal-tls", name
+        assert annotations.get("nginx.ingress.kubernetes.io/proxy-ssl-server-name") == "on", name
+        backends = {path["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+        assert backends == {"web"} <= services, name
+        assert annotations.get("nginx.ingress.kubernetes.io/proxy-ssl-name") == f"web.{namespace}.svc", name
+    # The certificate must carry that name: docs/deployment.md's cert-manager example lists it.
+    doc = DEPLOYMENT_DOC.read_text(encoding="utf-8")
+    [names] = re.findall(r"dnsNames: \[([^\]]*)\]", doc)
+    listed = {name.strip() for name in names.split(",")}
+    for service in ("rasa", "actions", "web"):
+        assert {service, f"{service}.{namespace}.svc", f"{service}.{namespace}.svc.cluster.local"} <= listed, service
 
 
 def test_the_ingress_keeps_no_access_log_and_closes_the_metrics():

@@ -80,6 +80,21 @@ def listen_address() -> tuple[str, int]:
     return os.environ.get("WEB_HOST", "127.0.0.1"), int(os.environ.get("WEB_PORT", "8000"))
 
 
+def tls_files() -> tuple[str, str] | None:
+    """`WEB_TLS_CERT_FILE` and `WEB_TLS_KEY_FILE`: the certificate (PEM, with its chain) and key the
+    web app serves HTTPS with (Kubernetes: the internal TLS Secret's tls.crt and tls.key, so the
+    ingress reaches it over TLS). Neither set: plain HTTP (make run, make test, behind nginx on
+    loopback). Only one set is a configuration error: whoever set it expects HTTPS."""
+    cert = os.environ.get("WEB_TLS_CERT_FILE") or None
+    key = os.environ.get("WEB_TLS_KEY_FILE") or None
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        given, missing = ("WEB_TLS_CERT_FILE", "WEB_TLS_KEY_FILE") if cert else ("WEB_TLS_KEY_FILE", "WEB_TLS_CERT_FILE")
+        raise ValueError(f"{given} is set but {missing} is not: set both to serve HTTPS, or neither for plain HTTP")
+    return cert, key
+
+
 def live_chat_always_open() -> bool:
     """`LIVE_CHAT_HOURS=always` lets users wait for a worker in the chat at any hour (demos, training
     and tests); the default, `hotline`, offers the live chat only while the hotline is open."""
