@@ -2,8 +2,9 @@
 
 A `FeatureSpace` turns texts into `Features`: the pretrained encoder's vector beside TF-IDF
 weights of character n-grams, which catch the words a sentence vector blurs (symbol names, slang,
-misspellings, time words). Each reader weighs the two parts its own way (`embedding_weight`:
-what a message is about matters most for sign groups, the exact words more for urgency). Two
+misspellings), and the time expressions of bot.understanding.timing. Each reader weighs the parts
+its own way (`embedding_weight`: what a message is about matters most for sign groups, the exact
+words more for urgency; `timing_weight` and `timing_gate`: only the acute reader uses time). Two
 kinds of reader learn from curated examples on top of it:
 - `MultiLabelReader`: any number of labels per text (sign groups; acute; crisis), one logistic
   regression per label, each with its own decision threshold;
@@ -21,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.knowledge.text import fold
 from bot.understanding.encoder import SentenceEncoder
+from bot.understanding.timing import HAS_NEAR, timing_features
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,29 @@ class FeatureSettings:
 
 @dataclass(frozen=True)
 class Features:
-    """Texts as features: unit-length sentence vectors, and TF-IDF character n-grams."""
+    """Texts as features: unit-length sentence vectors, TF-IDF character n-grams, time expressions."""
 
     embeddings: np.ndarray
     ngrams: csr_matrix
+    timing: np.ndarray
 
     def rows(self, indices: Sequence[int]) -> "Features":
-        return Features(self.embeddings[list(indices)], self.ngrams[list(indices)])
+        indices = list(indices)
+        return Features(self.embeddings[indices], self.ngrams[indices], self.timing[indices])
 
-    def weighted(self, embedding_weight: float) -> csr_matrix:
-        """One matrix for a linear model, with the sentence vector scaled by `embedding_weight`."""
-        return hstack([csr_matrix(self.embeddings * embedding_weight), self.ngrams], format="csr")
+    def weighted(self, embedding_weight: float, timing_weight: float = 0.0, timing_gate: float = 0.0) -> csr_matrix:
+        """One matrix for a linear model, with the sentence vector scaled by `embedding_weight`.
+
+        `timing_weight`: the time expressions as columns of this weight. `timing_gate`: a second copy
+        of the sentence vector, scaled by this, in texts that place something now or within days
+        only, so that a linear model can weigh what is told differently when it is about to happen.
+        """
+        parts = [csr_matrix(self.embeddings * embedding_weight), self.ngrams]
+        if timing_weight:
+            parts.append(csr_matrix(self.timing * timing_weight))
+        if timing_gate:
+            parts.append(csr_matrix(self.embeddings * (embedding_weight * timing_gate) * self.timing[:, [HAS_NEAR]]))
+        return hstack(parts, format="csr")
 
 
 class FeatureSpace:
@@ -67,7 +81,7 @@ class FeatureSpace:
         return self
 
     def transform(self, texts: Sequence[str], keep: bool = False) -> Features:
-        return Features(self.encoder.embed(texts, keep=keep), self._ngrams.transform(texts))
+        return Features(self.encoder.embed(texts, keep=keep), self._ngrams.transform(texts), timing_features(texts))
 
     def __getstate__(self) -> dict:
         # The encoder is a handle on a memory-mapped model, not part of what is saved.
@@ -92,10 +106,12 @@ class MultiLabelReader:
     thresholds: dict[str, float]
     regularisation: float
     embedding_weight: float
+    timing_weight: float = 0.0
+    timing_gate: float = 0.0
     _models: dict[str, LogisticRegression] = field(default_factory=dict, repr=False)
 
     def fit(self, features: Features, label_sets: Sequence[Sequence[str]]) -> "MultiLabelReader":
-        matrix = features.weighted(self.embedding_weight)
+        matrix = self._matrix(features)
         for label in self.labels:
             target = np.array([label in labels for labels in label_sets], dtype=int)
             if target.min() == target.max():
@@ -105,8 +121,11 @@ class MultiLabelReader:
 
     def scores(self, features: Features) -> dict[str, np.ndarray]:
         """The probability of each label, per text."""
-        matrix = features.weighted(self.embedding_weight)
+        matrix = self._matrix(features)
         return {label: model.predict_proba(matrix)[:, 1] for label, model in self._models.items()}
+
+    def _matrix(self, features: Features) -> csr_matrix:
+        return features.weighted(self.embedding_weight, self.timing_weight, self.timing_gate)
 
     def read(self, features: Features) -> list[list[str]]:
         """The labels whose probability reaches their threshold, per text."""

@@ -22,7 +22,7 @@ from bot.understanding.language import language_of
 from bot.understanding.loading import DATA_DIR, load_data
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
 from bot.understanding.reading import INCIDENTS, ROLES, SituationReading
-from bot.understanding.safety_net import is_clearly_acute
+from bot.understanding.safety_net import is_clearly_acute, names_a_danger
 
 EXAMPLE_FILES = ("signs", "urgency", "roles", "incidents", "ordinary")
 
@@ -46,7 +46,7 @@ def load_examples() -> dict[str, list]:
 
 def data_files() -> list[Path]:
     """Every file training depends on, for fingerprints and make."""
-    return [DATA_DIR / f"{name}.yml" for name in (*EXAMPLE_FILES, "readers")]
+    return [DATA_DIR / f"{name}.yml" for name in (*EXAMPLE_FILES, "readers", "time_words")]
 
 
 @dataclass
@@ -146,7 +146,8 @@ class SituationReaders:
             return config[name]["regularisation"], config[name]["embedding_weight"]
 
         signs = fit(MultiLabelReader(sign_labels(), _thresholds(config["signs"], sign_labels()), *model("signs")), "signs")
-        acute = fit(MultiLabelReader(("acute",), {}, *model("acute")), "acute")
+        acute = fit(MultiLabelReader(("acute",), {}, *model("acute"), timing_weight=config["acute"]["timing_weight"],
+                                     timing_gate=config["acute"]["timing_gate"]), "acute")
         flags = fit(MultiLabelReader(("crisis",), {"crisis": config["crisis"]["threshold"]}, *model("crisis")), "crisis")
         incident = fit(ChoiceReader(INCIDENTS, "none", config["incident"]["min_probability"], *model("incident")), "incident")
         role = fit(ChoiceReader(ROLES, "unknown", config["role"]["min_probability"], *model("role")), "role")
@@ -194,7 +195,8 @@ class SituationReaders:
         readings = []
         config = settings()["acute"]
         for text, signs, acute_probability, serious, role, incident, crisis, opinion, told, asked in rows:
-            danger = bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"]
+            danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"]
+                      or names_a_danger(text))
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
             located = told.acute is None or told.acute >= config["sentence_probability"]
             readings.append(SituationReading(

@@ -2,6 +2,7 @@
 
 import pickle
 
+import numpy as np
 import pytest
 
 from bot.understanding.encoder import default_encoder
@@ -84,6 +85,50 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     assert not _is_acute(low, danger=True, opinion=minimum / 2), "the classifier sees no acute danger"
     assert _is_acute(low, danger=True, opinion=None), "without a second opinion the band counts"
     assert not _is_acute(low - 0.01, danger=True, opinion=1.0)
+
+
+@pytest.mark.parametrize(("text", "near", "far"), [
+    ("han står ude foran skolen med en kniv", True, False),
+    ("flyet går i morgen tidlig", True, False),
+    ("de vil gøre det på lørdag", True, False),
+    ("han slog sin bror for to år siden", False, True),
+    ("det har stået på i flere måneder", False, True),
+    ("det siger han tit når han har drukket", False, True),
+    ("han er vred på sin lærer", False, False),
+    ("Han slog ham sidste år, og nu siger han at han gør det igen i aften", True, True),
+])
+def test_time_expressions_place_a_message_now_or_far_off(text, near, far):
+    from bot.understanding.timing import COLUMNS, timing_features
+
+    row = dict(zip(COLUMNS, timing_features([text])[0]))
+    assert (bool(row["has_near"]), bool(row["has_far"])) == (near, far)
+    assert (row["near_count"] > 0, row["far_count"] > 0) == (near, far)
+
+
+def test_the_time_gate_copies_the_sentence_vector_only_where_something_is_near(space):
+    features = space.transform(["han står med en kniv lige nu", "han havde en kniv for tre år siden"])
+    plain = features.weighted(2.0)
+    gated = features.weighted(2.0, timing_weight=1.0, timing_gate=0.5)
+    extra = gated[:, plain.shape[1]:].toarray()
+    assert extra.shape[1] == 4 + features.embeddings.shape[1], "four time columns, then the gated copy"
+    assert np.allclose(extra[0, 4:], features.embeddings[0] * 1.0) and not extra[1, 4:].any()
+    assert extra[0, 2] == 1.0 and extra[1, 3] == 1.0, "has_near, has_far"
+    assert np.allclose(features.rows([1]).timing, features.timing[[1]])
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("han har købt en riffel", True),
+    ("hun vil ned og kæmpe i syrien", True),
+    ("de vil brænde huset ned", True),
+    ("han kører ind i folk med bilen", True),
+    ("vi skal til fodbold i aften", False),
+    ("min søn er begyndt at bede fem gange om dagen", False),
+])
+def test_words_of_the_four_acute_dangers_are_named(text, named):
+    from bot.understanding.safety_net import is_clearly_acute, names_a_danger
+
+    assert names_a_danger(text) is named
+    assert not is_clearly_acute(text), "a danger named is no emergency on its own"
 
 
 @pytest.fixture(scope="module")
