@@ -24,6 +24,17 @@ def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return word_start_pattern(phrases), word_start_pattern(raw["grave_danger"]), word_start_pattern(raw["within_hours"])
 
 
+@cache
+def _danger_words() -> re.Pattern:
+    return word_start_pattern(load_data("safety_net")["danger_words"])
+
+
+def names_a_danger(text: str) -> bool:
+    """Whether the message names one of the acute dangers (a weapon, an attack, violence, a
+    departure to a conflict zone): a danger for the middle band of the acute reader, not acute alone."""
+    return bool(_danger_words().search(fold(text)))
+
+
 def is_clearly_acute(text: str) -> bool:
     """Whether the message says in so many words that danger is here now or within hours."""
     folded = fold(text)
