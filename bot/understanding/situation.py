@@ -195,8 +195,8 @@ class SituationReaders:
         readings = []
         config = settings()["acute"]
         for text, signs, acute_probability, serious, role, incident, crisis, opinion, told, asked in rows:
-            danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"]
-                      or names_a_danger(text))
+            named = names_a_danger(text) and max(acute_probability, told.acute or 0.0) >= config["danger_word_probability"]
+            danger = bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
             located = told.acute is None or told.acute >= config["sentence_probability"]
             readings.append(SituationReading(
