@@ -5,11 +5,9 @@ neither an account nor an office out, the log-in page stores nothing, and one pa
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import aiohttp
@@ -22,6 +20,7 @@ from bot.staff.settings import staff_settings
 from bot.store.migrate import upgrade
 from bot.web.app import create_app
 from bot.web.appkeys import THROTTLE
+from tests.support.processes import free_port, wait_until_listening
 from tests.test_web_desk import PASSWORD, csrf_from, desk_client, engine  # noqa: F401 (engine: the desk fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,12 +102,6 @@ async def test_fifty_log_ins_at_once_run_only_a_few_password_checks_together(aio
     assert (await log_in_from(client, "198.51.100.1")).status == 303  # the refused tries were handed back
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _peak_rss_mb(pid: int) -> float:
     """The process's high-water mark of resident memory (VmHWM), in MB."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -120,23 +113,14 @@ def web_process(tmp_path):
     """`python -m bot.web` on SQLite, with no Rasa behind it: the process a pod runs."""
     url = f"sqlite:///{tmp_path / 'process.db'}"
     upgrade(url)
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "DATABASE_URL": url, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port),
                    "RASA_URL": "http://127.0.0.1:9", "STAFF_COOKIE_SECURE": "0"}
     for name in ("CHAT_STATE_URL", "TRUSTED_PROXIES", "WEB_SETTINGS"):
         environment.pop(name, None)
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=ROOT, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the web app did not start")
+    wait_until_listening(process, port)
     yield process, f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

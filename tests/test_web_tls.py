@@ -7,11 +7,9 @@ it serves plain HTTP as before (make run, make test: tests/test_desk_login.py's 
 
 import http.client
 import os
-import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,15 +19,10 @@ import trustme
 
 from bot.store.migrate import upgrade
 from bot.web.settings import tls_files
+from tests.support.processes import free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 TLS_VARIABLES = ("WEB_TLS_CERT_FILE", "WEB_TLS_KEY_FILE")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _environment(tmp_path: Path, port: int, **tls: str) -> dict[str, str]:
@@ -62,22 +55,11 @@ def certificate_files(ca, tmp_path_factory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def web_over_tls(tmp_path_factory, certificate_files):
     """The port of one `python -m bot.web` serving HTTPS, shared by this module's tests."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=ROOT,
                                env=_environment(tmp_path_factory.mktemp("web"), port, **certificate_files),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the web app exited: {process.stderr.read().decode()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the web app did not start")
+    wait_until_listening(process, port)
     yield port
     process.terminate()
     process.wait(timeout=10)
@@ -116,7 +98,7 @@ def test_plain_http_gets_no_answer(web_over_tls):
 @pytest.mark.parametrize("only", TLS_VARIABLES)
 def test_only_one_of_certificate_and_key_refuses_to_start(tmp_path, certificate_files, only):
     result = subprocess.run([sys.executable, "-m", "bot.web"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env=_environment(tmp_path, _free_port(), **{only: certificate_files[only]}))
+                            env=_environment(tmp_path, free_port(), **{only: certificate_files[only]}))
     missing = next(name for name in TLS_VARIABLES if name != only)
     assert result.returncode != 0
     assert f"The web app does not start: {only} is set but {missing} is not" in result.stderr
@@ -126,7 +108,7 @@ def test_only_one_of_certificate_and_key_refuses_to_start(tmp_path, certificate_
 def test_a_key_it_cannot_load_refuses_to_start(tmp_path, certificate_files):
     files = {**certificate_files, "WEB_TLS_KEY_FILE": str(tmp_path / "missing.key")}
     result = subprocess.run([sys.executable, "-m", "bot.web"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env=_environment(tmp_path, _free_port(), **files))
+                            env=_environment(tmp_path, free_port(), **files))
     assert result.returncode != 0
     assert "The web app does not start: cannot load WEB_TLS_CERT_FILE=" in result.stderr
     assert "Traceback" not in result.stderr
