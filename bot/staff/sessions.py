@@ -104,6 +104,24 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
                 db.execute(update(StaffSession).where(StaffSession.id_hash == id_hash).values(last_seen_at=now))
             return row.created_at, dict(row.data)
 
+    async def account_of(self, session_id: str | None) -> int | None:
+        """The account logged in with this session if it is still live, without counting as
+        activity (a desk WebSocket asks this; it must not keep an idle session alive)."""
+        return await asyncio.to_thread(self._account_of, session_id) if session_id else None
+
+    def _account_of(self, session_id: str) -> int | None:
+        now = utc_now()
+        with DbSession(self._engine) as db:
+            row = db.execute(
+                select(StaffSession.data, StaffSession.created_at, StaffSession.last_seen_at).where(
+                    StaffSession.id_hash == hash_session_id(session_id)
+                )
+            ).one_or_none()
+        if row is None or now - row.last_seen_at > self._idle_timeout or now - row.created_at > self._absolute_timeout:
+            return None
+        account_id = dict(row.data).get("account_id")
+        return account_id if isinstance(account_id, int) else None
+
     def _create(self, session_id: str, data: dict, replaces: str | None) -> None:
         now = utc_now()
         with DbSession(self._engine) as db, db.begin():

@@ -16,6 +16,7 @@ COOKIE_SECURE_ENV = "STAFF_COOKIE_SECURE"
 class SessionSettings:
     idle_minutes: float
     absolute_hours: float
+    socket_recheck_seconds: float
     cookie_name: str
     login_cookie_name: str
     secure: bool

@@ -8,7 +8,7 @@ import time
 
 import aiohttp_jinja2
 from aiohttp import web
-from aiohttp_session import get_session, new_session
+from aiohttp_session import STORAGE_KEY, get_session, new_session
 from sqlalchemy import Engine
 
 from bot.staff.accounts import Account, AccountError, Role, authenticate, check_password_length, get_account, record_event
@@ -59,6 +59,21 @@ async def current_account(request: web.Request) -> Account | None:
         session.invalidate()
         return None
     return account
+
+
+def session_id_of(request: web.Request) -> str | None:
+    """The desk session id the request's cookie carries (the storage's own reading of it)."""
+    return request[STORAGE_KEY].load_cookie(request)
+
+
+async def still_logged_in(request: web.Request, session_id: str | None) -> bool:
+    """Whether the session a desk WebSocket was opened with still gives desk access: not logged out,
+    expired or ended, its account active, nothing due first. Reading it counts as no activity."""
+    account_id = await request[STORAGE_KEY].account_of(session_id)
+    if account_id is None:
+        return False
+    account = await asyncio.to_thread(get_account, request.app[ENGINE], account_id)
+    return account is not None and account.active and first_things_first(account) is None
 
 
 def first_things_first(account: Account, before_password_change: bool = False,

@@ -9,6 +9,7 @@ from aiohttp import WSMsgType, web
 
 from bot.knowledge.contacts import service_timezone
 from bot.staff.csrf import REFUSAL
+from bot.staff.settings import staff_settings
 from bot.store.handoffs import (
     cases_with_status,
     claim_case,
@@ -21,7 +22,8 @@ from bot.store.models import Handoff, Status
 from bot.web.appkeys import ENGINE, HUB, RELAY, SETTINGS
 from bot.web.chat import clean_text
 from bot.web.conversations import StateUnavailable
-from bot.web.desk_auth import ACCOUNT, current_account, first_things_first, flash, render, staff_only
+from bot.web.desk_auth import (ACCOUNT, current_account, first_things_first, flash, render, session_id_of, staff_only,
+                               still_logged_in)
 from bot.web.desk_labels import label, outcomes, urgency_rank
 from bot.web.json_body import read_json_object
 
@@ -223,7 +225,7 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     except ConnectionResetError:  # the page was left before the handshake finished
         hub.stop_listening(listener)
         return socket
-    forward = asyncio.create_task(_forward(listener, socket))
+    forward = asyncio.create_task(_forward(request, session_id_of(request), listener, socket))
     try:
         async for frame in socket:
             if frame.type == WSMsgType.ERROR:
@@ -234,6 +236,21 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
-async def _forward(listener: asyncio.Queue, socket: web.WebSocketResponse) -> None:
+SESSION_ENDED = 4401  # the desk WebSocket's close code when its session no longer gives access
+
+
+async def _forward(request: web.Request, session_id: str | None, listener: asyncio.Queue,
+                   socket: web.WebSocketResponse) -> None:
+    """Send the listener's events while the session lasts: it is checked before every event and at
+    least every `socket_recheck_seconds`; once it is over, the socket is closed and nothing more sent."""
+    recheck = staff_settings().session.socket_recheck_seconds
     while not socket.closed:
-        await socket.send_json(await listener.get())
+        try:
+            event = await asyncio.wait_for(listener.get(), timeout=recheck)
+        except asyncio.TimeoutError:
+            event = None
+        if not await still_logged_in(request, session_id):
+            await socket.close(code=SESSION_ENDED, message=b"session ended")
+            return
+        if event is not None:
+            await socket.send_json(event)

@@ -16,7 +16,10 @@
       var socket = new WebSocket(socketUrl(query));
       socket.onopen = function () { delay = 1000; };
       socket.onmessage = function (message) { onEvent(JSON.parse(message.data)); };
-      socket.onclose = function () { setTimeout(connect, delay); delay = Math.min(delay * 2, 15000); };
+      socket.onclose = function (event) {
+        if (event.code === 4401) { location.reload(); return; }  // the session ended: to the log-in page
+        setTimeout(connect, delay); delay = Math.min(delay * 2, 15000);
+      };
     }
     connect();
   }
