@@ -256,3 +256,16 @@ def test_each_stored_case_is_counted_once_in_its_month_and_the_counts_outlive_th
                    now=datetime.now(timezone.utc) + timedelta(days=1))
     assert count(store_engine, Handoff) == 0
     assert {(r.dimension, r.value): r.count for r in monthly_counts(store_engine)}[("total", "")] == 2
+
+
+def test_a_case_withdrawn_past_the_handoff_limit_leaves_the_counts(store_engine):
+    from bot.store.handoffs import withdraw_case
+    from bot.store.statistics import monthly_counts
+
+    kept = save_handoff(store_engine, record("a", sign_groups=["violence"], role="parent"))
+    withdrawn = save_handoff(store_engine, record("b", sign_groups=["violence", "isolation"], role="parent"))
+    assert withdraw_case(store_engine, withdrawn) and not withdraw_case(store_engine, withdrawn)  # once only
+    assert find_case(store_engine, kept).status is Status.QUEUED
+    counts = {(r.dimension, r.value): r.count for r in monthly_counts(store_engine)}
+    assert counts[("total", "")] == 1 and counts[("sign", "violence")] == 1 and counts[("role", "parent")] == 1
+    assert counts[("sign", "isolation")] == 0

@@ -1,6 +1,7 @@
 """The queries on handoffs: store once, claim atomically, change status with an audit row, purge."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.store.models import TRANSITIONS, AuditEntry, Handoff, Status
 from bot.store.records import HandoffRecord, new_case_code, normalise_case_code
-from bot.store.statistics import count_case
+from bot.store.statistics import count_case, uncount_case
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,8 @@ def resolve_case(engine: Engine, code: str, staff: str, outcome: str | None = No
 def withdraw_case(engine: Engine, code: str) -> bool:
     """Take a case the assistant has just queued out of the queue: the chat's cap on new cases per
     conversation and per address was passed (bot/web/handoff_limit.py). Audited as "withdrawn"."""
-    return _change_status(engine, code, Status.QUEUED, Status.EXPIRED, SYSTEM, action="withdrawn")
+    return _change_status(engine, code, Status.QUEUED, Status.EXPIRED, SYSTEM, action="withdrawn",
+                          then=lambda session, handoff_id: uncount_case(session, session.get(Handoff, handoff_id)))
 
 
 def record_case_action(engine: Engine, code: str, actor: str, action: str) -> bool:
@@ -153,8 +155,11 @@ def _change_status(
     only_if_claimed_by: str | None = None,
     detail: str | None = None,
     action: str = "status",
+    then: Callable[[Session, int], None] | None = None,
     **values,
 ) -> bool:
+    """Move one case from `from_status` to `to_status` and audit it, in one transaction; `then` runs
+    inside it with the case's id when the case moved. False when no such case was in `from_status`."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"{from_status.value} -> {to_status.value} is not a status change a case can make")
     now = utc_now()
@@ -176,6 +181,8 @@ def _change_status(
                 action=action, detail=detail,
             )
         )
+        if then is not None:
+            then(session, handoff_id)
     return True
 
 

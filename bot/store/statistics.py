@@ -5,17 +5,17 @@ are kept when the cases themselves are purged."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.knowledge.contacts import service_timezone
-from bot.store.models import MonthlyCount
+from bot.store.models import Handoff, MonthlyCount
 from bot.store.records import HandoffRecord
 
 
-def _counted_values(record: HandoffRecord) -> list[tuple[str, str]]:
+def _counted_values(record: HandoffRecord | Handoff) -> list[tuple[str, str]]:
     return (
         [("total", "")]
         + [("sign", sign) for sign in dict.fromkeys(record.sign_groups)]
@@ -33,6 +33,19 @@ def count_case(session: Session, record: HandoffRecord) -> None:
             statement.on_conflict_do_update(
                 index_elements=["month", "dimension", "value"], set_={"count": MonthlyCount.count + 1}
             )
+        )
+
+
+def uncount_case(session: Session, case: Handoff) -> None:
+    """Take a stored case out of its month's counts again (inside the caller's transaction): a case
+    withdrawn as past the chat's handoff limit was never a real request for help."""
+    month = case.created_at.astimezone(service_timezone()).strftime("%Y-%m")
+    for dimension, value in _counted_values(case):
+        session.execute(
+            update(MonthlyCount)
+            .where(MonthlyCount.month == month, MonthlyCount.dimension == dimension, MonthlyCount.value == value,
+                   MonthlyCount.count > 0)
+            .values(count=MonthlyCount.count - 1)
         )
 
 
