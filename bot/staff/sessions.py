@@ -97,7 +97,7 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
             ).one_or_none()
             if row is None:
                 return None
-            if now - row.last_seen_at > self._idle_timeout or now - row.created_at > self._absolute_timeout:
+            if self._expired(row, now):
                 db.execute(delete(StaffSession).where(StaffSession.id_hash == id_hash))
                 return None
             if now - row.last_seen_at >= TOUCH_INTERVAL:
@@ -117,10 +117,14 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
                     StaffSession.id_hash == hash_session_id(session_id)
                 )
             ).one_or_none()
-        if row is None or now - row.last_seen_at > self._idle_timeout or now - row.created_at > self._absolute_timeout:
+        if row is None or self._expired(row, now):
             return None
         account_id = dict(row.data).get("account_id")
         return account_id if isinstance(account_id, int) else None
+
+    def _expired(self, row, now: datetime) -> bool:
+        """Idle too long, or past the absolute timeout since log-in."""
+        return now - row.last_seen_at > self._idle_timeout or now - row.created_at > self._absolute_timeout
 
     def _create(self, session_id: str, data: dict, replaces: str | None) -> None:
         now = utc_now()
