@@ -90,11 +90,7 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
         id_hash = hash_session_id(session_id)
         now = utc_now()
         with DbSession(self._engine) as db, db.begin():
-            row = db.execute(
-                select(StaffSession.data, StaffSession.created_at, StaffSession.last_seen_at).where(
-                    StaffSession.id_hash == id_hash
-                )
-            ).one_or_none()
+            row = _stored(db, id_hash)
             if row is None:
                 return None
             if self._expired(row, now):
@@ -112,11 +108,7 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
     def _account_of(self, session_id: str) -> int | None:
         now = utc_now()
         with DbSession(self._engine) as db:
-            row = db.execute(
-                select(StaffSession.data, StaffSession.created_at, StaffSession.last_seen_at).where(
-                    StaffSession.id_hash == hash_session_id(session_id)
-                )
-            ).one_or_none()
+            row = _stored(db, hash_session_id(session_id))
         if row is None or self._expired(row, now):
             return None
         account_id = dict(row.data).get("account_id")
@@ -150,6 +142,15 @@ class DatabaseSessionStorage(aiohttp_session.AbstractStorage):
     def _delete(self, session_id: str) -> None:
         with DbSession(self._engine) as db, db.begin():
             db.execute(delete(StaffSession).where(StaffSession.id_hash == hash_session_id(session_id)))
+
+
+def _stored(db: DbSession, id_hash: str):
+    """A stored session's data and times, or None."""
+    return db.execute(
+        select(StaffSession.data, StaffSession.created_at, StaffSession.last_seen_at).where(
+            StaffSession.id_hash == id_hash
+        )
+    ).one_or_none()
 
 
 def _account_id(data: dict) -> int | None:

@@ -23,9 +23,14 @@ def _counted_values(record: HandoffRecord | Handoff) -> list[tuple[str, str]]:
     )
 
 
+def _month_of(case: HandoffRecord | Handoff) -> str:
+    """The month a case counts in, in the service's time zone."""
+    return case.created_at.astimezone(service_timezone()).strftime("%Y-%m")
+
+
 def count_case(session: Session, record: HandoffRecord) -> None:
     """Add one case to its month's counts (inside the caller's transaction)."""
-    month = record.created_at.astimezone(service_timezone()).strftime("%Y-%m")
+    month = _month_of(record)
     dialect_insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for dimension, value in _counted_values(record):
         statement = dialect_insert(MonthlyCount).values(month=month, dimension=dimension, value=value, count=1)
@@ -39,7 +44,7 @@ def count_case(session: Session, record: HandoffRecord) -> None:
 def uncount_case(session: Session, case: Handoff) -> None:
     """Take a stored case out of its month's counts again (inside the caller's transaction): a case
     withdrawn as past the chat's handoff limit was never a real request for help."""
-    month = case.created_at.astimezone(service_timezone()).strftime("%Y-%m")
+    month = _month_of(case)
     for dimension, value in _counted_values(case):
         session.execute(
             update(MonthlyCount)
