@@ -90,6 +90,7 @@ class Outcome:
     conversation: dict
     turns: list[Turn] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    notices: int = 0
 
     @property
     def passed(self) -> bool:
@@ -165,6 +166,7 @@ class WebChat:
         self.base_url = base_url.rstrip("/")
         self.token = self._post("/chat/session", {})["conversation"]
         self.after = 0
+        self.notices = 0  # the web app's own notices, such as "the assistant is unavailable"
 
     def _post(self, path: str, body: dict) -> dict:
         request = urllib.request.Request(
@@ -184,6 +186,7 @@ class WebChat:
         events = self._post("/chat/messages", {"conversation": self.token, "text": text, "after": self.after})["events"]
         if events:
             self.after = events[-1]["seq"]
+        self.notices += sum(event["type"] == "notice" for event in events)
         return [Reply(event["text"], response_name(event["text"])) for event in events if event["type"] == "bot"]
 
 
@@ -221,6 +224,7 @@ def play(conversation: dict, base_url: str) -> Outcome:
     final = conversation.get("outcome") or {}
     outcome.failures += _check("outcome", list(final.get("expect") or []), list(final.get("forbid") or []),
                                everything, turn_level=False)
+    outcome.notices = chat.notices
     return outcome
 
 
@@ -231,7 +235,11 @@ def load(paths: list[Path]) -> list[dict]:
     return conversations
 
 
-def play_all(conversations: list[dict], base_url: str, workers: int = 4) -> list[Outcome]:
+def play_all(conversations: list[dict], base_url: str, workers: int = 1) -> list[Outcome]:
+    """Play every conversation; one at a time by default, because the benchmark judges understanding:
+    on a busy two-core machine, parallel conversations make Rasa miss the web app's time limit, and
+    the user then gets the web app's "unavailable" notice instead of an answer (benchmarks/load.py
+    measures speed)."""
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda conversation: play(conversation, base_url), conversations))
 
@@ -243,6 +251,7 @@ def report(outcomes: list[Outcome], show_transcripts: bool = True) -> str:
     lines = [
         f"conversations: {passed}/{len(outcomes)} passed ({passed / max(len(outcomes), 1):.1%})",
         f"harm guards: {sum(o.passed for o in guards)}/{len(guards)} passed",
+        f"web app notices instead of answers (assistant unavailable or too slow): {sum(o.notices for o in outcomes)}",
     ]
     covers = Counter(label for o in outcomes for label in o.conversation.get("covers") or [])
     covers_passed = Counter(label for o in outcomes if o.passed for label in o.conversation.get("covers") or [])
