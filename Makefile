@@ -47,9 +47,10 @@ $(SPACY_DA): scripts/build_spacy_da.py $(RASA_VENV)/.installed
 	rm -rf var/spacy_da
 	$(RASA_VENV)/bin/python scripts/build_spacy_da.py var/spacy_da
 
+# The model is dated when training starts (Rasa may keep an older file when nothing changed), so an
+# input edited while it trains is newer than the model and the next `make` trains again.
 $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
-	$(RASA) train --fixed-model-name current --out models --quiet
-	touch $@
+	started=$$(date +%s); $(RASA) train --fixed-model-name current --out models --quiet && touch -d "@$$started" $@
 
 $(LEXICON): scripts/build_lexicon_da.py $(RASA_VENV)/.installed
 	$(RASA_VENV)/bin/python scripts/build_lexicon_da.py $@
