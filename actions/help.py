@@ -142,6 +142,9 @@ _ENGLISH_FAQ = {
     "faq/exit": "utter_faq_exit_en",
     "faq/duty_to_report": "utter_faq_duty_to_report_en",
     "faq/center": "utter_faq_center_en",
+    "faq/danish_model": "utter_faq_danish_model_en",
+    "faq/prevention_triangle": "utter_faq_prevention_triangle_en",
+    "faq/civil_society": "utter_faq_civil_society_en",
 }
 
 

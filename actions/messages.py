@@ -19,7 +19,7 @@ RESPONSES_FILE = Path(__file__).with_name("responses.yml")
 # Intents that are never an answer to a question in the guided conversation.
 NOT_AN_ANSWER = frozenset(
     {"faq", "acute_danger", "request_human", "ask_contact", "bot_challenge", "english",
-     "out_of_scope", "worry_about_self", "mental_health_crisis", "goodbye", "thank"}
+     "out_of_scope", "worry_about_self", "mental_health_crisis", "goodbye", "thank", "start_readiness_check"}
 )
 
 

@@ -330,3 +330,56 @@ def test_a_new_admin_sets_up_the_second_factor_and_logs_in_with_a_code_by_keyboa
     page.wait_for_url(f"{WEB_URL}/staff")
     assert f"Logget ind som {username}" in page.locator(".who").inner_text()
     context.close()
+
+
+# -- the readiness check for kommune staff ------------------------------------------------------------
+
+def test_a_kommune_employee_takes_the_readiness_check_by_keyboard_and_copies_its_summary(browser):
+    import yaml
+
+    responses = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text())["responses"]
+    label = {key: responses[f"utter_readiness_label_{key}"][0]["text"] for key in (
+        "understanding", "strategy", "stakeholders", "organisation", "procedures", "coordination", "interventions")}
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="da-DK")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=WEB_URL)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    open_chat_by_keyboard(page)
+    wait_for_message(page, "bot", "ikke et menneske")
+    press_quick_reply_by_keyboard(page, "Jeg arbejder i en kommune")
+    wait_for_message(page, "bot", "Spørgsmål 1 af 7")
+    press_quick_reply_by_keyboard(page, "Ja")
+    wait_for_message(page, "bot", "Spørgsmål 2 af 7")
+    type_and_send(page, "delvis")
+    wait_for_message(page, "bot", "Spørgsmål 3 af 7")
+    type_and_send(page, "blå banan")  # not an answer: a kind word, and the question again with its buttons
+    wait_for_message(page, "bot", "Det forstod jeg ikke helt")
+    page.locator("[data-testid=hc-message][data-kind=bot]", has_text="Spørgsmål 3 af 7").nth(1).wait_for()
+    press_quick_reply_by_keyboard(page, "Nej")
+    wait_for_message(page, "bot", "Spørgsmål 4 af 7")
+    type_and_send(page, "ved ikke")
+    wait_for_message(page, "bot", "Spørgsmål 5 af 7")
+    type_and_send(page, "nej ikke rigtigt")
+    wait_for_message(page, "bot", "Spørgsmål 6 af 7")
+    type_and_send(page, "det har vi ikke")
+    wait_for_message(page, "bot", "Spørgsmål 7 af 7")
+    press_quick_reply_by_keyboard(page, "Ja")
+
+    wait_for_message(page, "bot", "Det har din kommune allerede")
+    wait_for_message(page, "bot", route("center").number)
+    summary = page.locator("[data-testid=hc-message][data-kind=bot]", has=page.locator("[data-testid=hc-copy]"))
+    summary.first.wait_for()
+    assert summary.count() == 1  # only the summary is offered for copying
+    shot(page, "12-readiness-result")
+    tab_to(page, "[data-testid=hc-copy]", presses=60)
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=hc-copy-status]", has_text="kopieret").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Tjek af kommunens forebyggelse af ekstremisme")
+    for key, answer in [("understanding", "Ja"), ("strategy", "Delvist"), ("stakeholders", "Nej"),
+                        ("organisation", "Ved ikke"), ("procedures", "Nej"), ("coordination", "Nej"),
+                        ("interventions", "Ja")]:
+        assert f"{label[key]}: {answer}" in copied
+    assert route("center").number in copied and "<" not in copied
+    assert serious_or_critical(page) == []
+    context.close()

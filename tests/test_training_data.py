@@ -16,12 +16,13 @@ UNDERSTANDING = ROOT / "tests" / "understanding"
 CONTRACT_INTENTS = {
     "greet", "goodbye", "affirm", "deny", "thank", "bot_challenge", "express_worry", "acute_danger",
     "ask_contact", "request_human", "worry_about_self", "report_incident", "mental_health_crisis", "out_of_scope",
-    "english",
+    "english", "start_readiness_check",
 }
 CLOSED_CLASS = {"greet", "goodbye", "affirm", "deny", "thank"}
 FAQ_TOPICS = {
     "infohus", "ssp", "hotline", "extremism", "warning_signs", "not_a_sign", "what_happens", "anonymity",
     "mentor", "online", "action_plan", "municipal_plan", "exit", "duty_to_report", "center",
+    "danish_model", "prevention_triangle", "civil_society",
 }
 ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 ENTITY = re.compile(r'\[([^\]]+)\]\{"entity": "(\w+)", "value": "([^"]+)"\}')
@@ -93,6 +94,7 @@ def near_duplicates(texts: list[str], others: list[str]) -> list[tuple[str, str]
 
 def test_every_contract_intent_has_30_examples_and_every_faq_topic_15():
     counts = {intent: len(lines) for intent, lines in training().items()}
+    assert {i for i in counts if i.startswith("faq/")} == {f"faq/{t}" for t in FAQ_TOPICS}
     for intent in CONTRACT_INTENTS:
         assert counts.get(intent, 0) >= 30, intent
     for topic in FAQ_TOPICS:

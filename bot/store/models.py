@@ -174,6 +174,6 @@ class MonthlyCount(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))        # "2026-11", in the service's time zone
-    dimension: Mapped[str] = mapped_column(String(16))   # "total", "sign", "role", "police_district"
+    dimension: Mapped[str] = mapped_column(String(16))   # "total", "sign", "role", "police_district", "readiness"
     value: Mapped[str] = mapped_column(String(64))       # e.g. "violence", "parent", "" for unknown
     count: Mapped[int] = mapped_column(Integer)

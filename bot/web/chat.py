@@ -42,6 +42,14 @@ def for_assistant(text: str, payload: str | None, offer: tuple[str, ...]) -> str
     return text
 
 
+def _offered_for_copying(replies: list, index: int) -> bool:
+    """Whether the assistant offers a text for copying (the readiness check's summary): Rasa sends a
+    message's custom part {"copy": true} as the reply right after its text."""
+    following = replies[index + 1] if index + 1 < len(replies) else None
+    return bool(replies[index].text) and following is not None and not following.text \
+        and following.custom.get("copy") is True
+
+
 class ChatService:
     def __init__(
         self, store: ConversationStore, relay: LiveRelay, rasa: RasaClient, settings: ChatSettings,
@@ -119,10 +127,12 @@ class ChatService:
         offer = tuple(dict.fromkeys(button["payload"] for reply in replies for button in reply.buttons))
         await self.store.remember_answer(conversation.token, offer, cases)
         shown = 0
-        for reply in replies:
+        for index, reply in enumerate(replies):
             if reply.text or reply.buttons:
                 # The assistant's answers repeat across conversations: one shared copy of each text.
-                await self.store.emit(conversation.token, "bot", text=sys.intern(reply.text or ""), buttons=list(reply.buttons))
+                copy = {"copy": True} if _offered_for_copying(replies, index) else {}
+                await self.store.emit(conversation.token, "bot", text=sys.intern(reply.text or ""),
+                                      buttons=list(reply.buttons), **copy)
                 shown += 1
         if code:
             await self._handoff(conversation, code)

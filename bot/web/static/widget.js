@@ -12,7 +12,8 @@
  *
  * Stable hooks for tests (data-testid): hc-launcher, hc-panel, hc-close, hc-log, hc-message
  * (with data-kind="bot|user|staff|notice|status"), hc-quick-replies, hc-quick-reply, hc-input,
- * hc-send, hc-restart, hc-status-banner, hc-case-code, hc-typing, hc-connection, hc-counter.
+ * hc-send, hc-restart, hc-status-banner, hc-case-code, hc-typing, hc-connection, hc-counter,
+ * hc-copy (the copy button of a text the assistant offers for copying) and hc-copy-status.
  */
 (function () {
   'use strict';
@@ -66,6 +67,9 @@
     send: 'Send',
     restart: 'Start forfra',
     quickReplies: 'Svarmuligheder',
+    copy: 'Kopiér teksten',
+    copied: 'Teksten er kopieret.',
+    notCopied: 'Teksten kunne ikke kopieres. Markér den, og kopiér den selv.',
     typing: 'Assistenten skriver …',
     disconnected: 'Forbindelsen blev afbrudt. Vi prøver igen …',
     notSent: 'Beskeden blev ikke sendt. Prøv igen.',
@@ -165,6 +169,9 @@
         if (e.buttons && e.buttons.length) {
           out.buttons = e.buttons;
         }
+        if (e.copy === true) {
+          out.copy = true;
+        }
         return out;
       }),
       mode: state.mode,
@@ -210,6 +217,9 @@
     const buttons = sanitizeButtons(e.buttons);
     if (buttons.length) {
       out.buttons = buttons;
+    }
+    if (e.copy === true && e.kind === 'bot') {
+      out.copy = true;
     }
     return out;
   }
@@ -431,10 +441,51 @@
       ]),
     ]);
     entryElements.set(entry, item);
+    if (entry.copy === true) {
+      item.appendChild(renderCopyButton(entry));
+    }
     if (entry.buttons && entry.buttons.length) {
       item.appendChild(renderQuickReplies(entry));
     }
     return item;
+  }
+
+  // A text the assistant offers for copying (the readiness check's summary for an e-mail): a
+  // button copies it as plain text, and a polite live region says whether that worked.
+  function renderCopyButton(entry) {
+    const status = el('span', {
+      className: 'hc-copy-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'hc-copy-status',
+    });
+    const btn = el('button', { type: 'button', className: 'hc-copy', 'data-testid': 'hc-copy', text: T.copy });
+    btn.addEventListener('click', () => {
+      copyText(entry.text).then((ok) => {
+        status.textContent = ok ? T.copied : T.notCopied;
+      });
+    });
+    return el('div', { className: 'hc-copy-row' }, [btn, status]);
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && typeof navigator.clipboard.writeText === 'function') {
+      return navigator.clipboard.writeText(text).then(() => true, () => copyBySelection(text));
+    }
+    return Promise.resolve(copyBySelection(text));
+  }
+
+  // Older browsers, or a page that may not use the clipboard API: copy through a selected textarea.
+  function copyBySelection(text) {
+    const area = el('textarea', { className: 'hc-visually-hidden', 'aria-hidden': 'true', tabindex: '-1', readonly: true });
+    area.value = text;
+    root.appendChild(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch (e) {
+      ok = false;
+    }
+    root.removeChild(area);
+    return ok;
   }
 
   function renderQuickReplies(entry) {
@@ -659,7 +710,9 @@
           spendQuickReplies();
         }
         if (text || buttons.length) {
-          addEntry(Object.assign(base, { kind: 'bot', text: text, buttons: buttons.length ? buttons : undefined }));
+          addEntry(Object.assign(base, {
+            kind: 'bot', text: text, buttons: buttons.length ? buttons : undefined, copy: text && ev.copy === true ? true : undefined,
+          }));
         }
         markUnread();
         break;
