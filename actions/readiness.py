@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import messages
 from actions.messages import latest_intent, latest_situation, latest_text
+from bot.knowledge.contacts import contact_variables
 from bot.knowledge.readiness import NO, PARTLY, UNKNOWN, YES, answer_pattern, key_of, question_keys, read_answer, slot_of
 from bot.store.engine import make_engine
 from bot.store.statistics import count_readiness_check
@@ -178,10 +179,11 @@ class ActionReadinessResult(Action):
             dispatcher.utter_message(response="utter_readiness_unknown", readiness_list=texts["unknown"])
         dispatcher.utter_message(response="utter_readiness_center")
         dispatcher.utter_message(response="utter_readiness_summary_intro")
-        dispatcher.utter_message(
-            response="utter_readiness_summary", json_message={"copy": True},
-            readiness_answers=texts["answers"],
-            readiness_steps=texts["steps"] or domain_text(domain, "utter_readiness_all_yes"),
-        )
+        variables = {"readiness_answers": texts["answers"],
+                     "readiness_steps": texts["steps"] or domain_text(domain, "utter_readiness_all_yes")}
+        # The channel shows the summary in paragraphs, one message each (Rasa splits a text at its
+        # blank lines), so the part to copy carries the whole text.
+        summary = domain_text(domain, "utter_readiness_summary").format_map({**contact_variables(), **variables})
+        dispatcher.utter_message(response="utter_readiness_summary", json_message={"copy": summary}, **variables)
         await count_check(answered)
         return []

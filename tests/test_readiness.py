@@ -17,7 +17,7 @@ from actions.readiness import (
 from bot.knowledge.contacts import contact_variables
 from bot.knowledge.readiness import answer_pattern, question_keys, read_answer, slot_of
 from bot.store.statistics import count_readiness_check, monthly_counts
-from bot.web.chat import _offered_for_copying
+from bot.web.chat import _text_to_copy
 from bot.web.rasa import AssistantReply
 from tests.conftest import make_tracker, run_action
 
@@ -159,9 +159,10 @@ def test_the_summary_is_plain_text_to_copy_with_every_answer_and_the_advice_line
     answers = ["no", "no", "partly", "yes", "unknown", "no", "yes"]
     _, sent = run_action(ActionReadinessResult(), finished(answers), domain)
     summary = sent[-1]
-    assert summary["response"] == "utter_readiness_summary" and summary["custom"] == {"copy": True}
+    assert summary["response"] == "utter_readiness_summary"
     template = domain["responses"]["utter_readiness_summary"][0]["text"]
     text = template.format_map({**contact_variables(), **{k: v for k, v in summary.items() if k.startswith("readiness_")}})
+    assert summary["custom"] == {"copy": text}  # the whole summary, though the chat shows it in paragraphs
     titles = {"yes": "Ja", "partly": "Delvist", "no": "Nej", "unknown": "Ved ikke"}
     for key, answer in zip(KEYS, answers):
         assert f"{label(domain, key)}: {titles[answer]}" in text
@@ -213,7 +214,9 @@ def test_checks_count_in_the_month_of_the_service_time_zone(store_engine):
 
 # -- the copy affordance ----------------------------------------------------------------------------
 
-def test_the_web_app_marks_the_text_before_a_copy_part_for_copying():
-    replies = [AssistantReply(text="Her er et kort resumé."), AssistantReply(text="Tjek af ..."),
-               AssistantReply(custom={"copy": True}), AssistantReply(text="Tak")]
-    assert [_offered_for_copying(replies, i) for i in range(len(replies))] == [False, True, False, False]
+def test_the_web_app_offers_the_copy_parts_text_under_the_reply_before_it():
+    replies = [AssistantReply(text="Her er et kort resumé."), AssistantReply(text="Råd til kommuner ..."),
+               AssistantReply(custom={"copy": "Tjek af ...\n\nRåd til kommuner ..."}), AssistantReply(text="Tak"),
+               AssistantReply(custom={"copy": True})]
+    assert [_text_to_copy(replies, i) for i in range(len(replies))] == [
+        None, "Tjek af ...\n\nRåd til kommuner ...", None, None, None]

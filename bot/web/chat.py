@@ -42,12 +42,15 @@ def for_assistant(text: str, payload: str | None, offer: tuple[str, ...]) -> str
     return text
 
 
-def _offered_for_copying(replies: list, index: int) -> bool:
-    """Whether the assistant offers a text for copying (the readiness check's summary): Rasa sends a
-    message's custom part {"copy": true} as the reply right after its text."""
+def _text_to_copy(replies: list, index: int) -> str | None:
+    """The text the assistant offers for copying under this reply (the readiness check's summary):
+    Rasa sends a message's custom part {"copy": "<the whole text>"} right after the text's last
+    paragraph (it sends each paragraph as a reply of its own)."""
     following = replies[index + 1] if index + 1 < len(replies) else None
-    return bool(replies[index].text) and following is not None and not following.text \
-        and following.custom.get("copy") is True
+    if not replies[index].text or following is None or following.text:
+        return None
+    copy = following.custom.get("copy")
+    return copy if isinstance(copy, str) and copy.strip() else None
 
 
 class ChatService:
@@ -130,7 +133,8 @@ class ChatService:
         for index, reply in enumerate(replies):
             if reply.text or reply.buttons:
                 # The assistant's answers repeat across conversations: one shared copy of each text.
-                copy = {"copy": True} if _offered_for_copying(replies, index) else {}
+                copy_text = _text_to_copy(replies, index)
+                copy = {"copy": copy_text} if copy_text else {}
                 await self.store.emit(conversation.token, "bot", text=sys.intern(reply.text or ""),
                                       buttons=list(reply.buttons), **copy)
                 shown += 1

@@ -169,8 +169,8 @@
         if (e.buttons && e.buttons.length) {
           out.buttons = e.buttons;
         }
-        if (e.copy === true) {
-          out.copy = true;
+        if (typeof e.copy === 'string') {
+          out.copy = e.copy;
         }
         return out;
       }),
@@ -218,8 +218,8 @@
     if (buttons.length) {
       out.buttons = buttons;
     }
-    if (e.copy === true && e.kind === 'bot') {
-      out.copy = true;
+    if (typeof e.copy === 'string' && e.kind === 'bot') {
+      out.copy = e.copy;
     }
     return out;
   }
@@ -441,7 +441,7 @@
       ]),
     ]);
     entryElements.set(entry, item);
-    if (entry.copy === true) {
+    if (typeof entry.copy === 'string') {
       item.appendChild(renderCopyButton(entry));
     }
     if (entry.buttons && entry.buttons.length) {
@@ -458,7 +458,7 @@
     });
     const btn = el('button', { type: 'button', className: 'hc-copy', 'data-testid': 'hc-copy', text: T.copy });
     btn.addEventListener('click', () => {
-      copyText(entry.text).then((ok) => {
+      copyText(entry.copy).then((ok) => {
         status.textContent = ok ? T.copied : T.notCopied;
       });
     });
@@ -711,7 +711,7 @@
         }
         if (text || buttons.length) {
           addEntry(Object.assign(base, {
-            kind: 'bot', text: text, buttons: buttons.length ? buttons : undefined, copy: text && ev.copy === true ? true : undefined,
+            kind: 'bot', text: text, buttons: buttons.length ? buttons : undefined, copy: text && typeof ev.copy === 'string' ? ev.copy : undefined,
           }));
         }
         markUnread();
