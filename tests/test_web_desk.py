@@ -8,15 +8,18 @@ from datetime import datetime, timezone
 import pytest
 from aiohttp import CookieJar
 
+from bot.knowledge.readiness import answers, question_keys
 from bot.staff.accounts import Role, create_account, list_accounts
 from bot.store.engine import make_engine
 from bot.store.handoffs import find_case, save_handoff
 from bot.store.migrate import upgrade
 from bot.store.models import Status
+from bot.store.statistics import count_readiness_check
 from bot.store.records import HandoffRecord, new_case_code
 from bot.web.app import create_app
 from bot.web.appkeys import CONVERSATIONS, ENGINE, RELAY
 from bot.web.desk_auth import CODE_STEP
+from bot.web.desk_labels import desk_words
 from tests.support.second_factor import enrol, next_code
 
 PASSWORD = "et langt kodeord 123"
@@ -214,6 +217,27 @@ async def test_statistics_as_a_page_and_a_csv_file_from_the_monthly_counts(clien
     assert f"{month},total,,Ikke oplyst,2" in csv_text.replace("\r", "")
     assert f"{month},sign,violence,vold eller voldelige sammenstød,2" in csv_text.replace("\r", "")
     assert "[NAVN]" not in csv_text and "Min søn" not in csv_text
+
+
+async def test_statistics_show_completed_readiness_checks_answer_by_answer(client, engine):
+    midsummer = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+    count_readiness_check(engine, "jjnnvdd", midsummer)
+    count_readiness_check(engine, "jdnnjjj", midsummer)
+    await log_in(client)
+    _, html = await page(client, "/staff/stats")
+    assert "Gennemførte tjek i alt: 2." in html
+    row = re.search(r"<th scope=\"row\">Strategi og vision</th>(.*?)</tr>", html).group(1)
+    assert re.findall(r"<td>(\d+)</td>", row) == ["1", "1", "0", "0"]  # ja, delvis, nej, ved ikke
+    row = re.search(r"<th scope=\"row\">Arbejdsgange ved bekymring</th>(.*?)</tr>", html).group(1)
+    assert re.findall(r"<td>(\d+)</td>", row) == ["1", "0", "0", "1"]
+    csv_text = (await (await client.get("/staff/stats.csv")).text()).replace("\r", "")
+    assert "2026-06,readiness,jjnnvdd,Fælles forståelse: Ja; Strategi og vision: Ja; Interessenter: Nej;" in csv_text
+
+
+def test_the_desk_names_every_readiness_question_and_answer_the_check_has():
+    words = desk_words()
+    assert list(words["readiness_questions"]) == list(question_keys())
+    assert set(words["readiness_answers"]) == {answer.letter for answer in answers()}
 
 
 async def test_only_admins_manage_accounts(aiohttp_client, app, engine):

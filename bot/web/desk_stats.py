@@ -1,5 +1,6 @@
 """Statistics for the centre's knowledge work: cases per month by sign, role and police district,
-as a chart and a CSV file. Only the anonymous monthly counts are read."""
+as a chart and a CSV file, and the kommune staff's completed readiness checks by answer. Only the
+anonymous monthly counts are read."""
 
 import asyncio
 import csv
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.store.statistics import CountRow, monthly_counts
+from bot.knowledge.readiness import question_keys
+from bot.store.statistics import READINESS, CountRow, monthly_counts
 from bot.web.appkeys import ENGINE
 from bot.web.desk_auth import render, staff_only
-from bot.web.desk_labels import label
+from bot.web.desk_labels import desk_words, label
 
 routes = web.RouteTableDef()
 DIMENSIONS = {"sign": ("Tegn", "sign"), "role": ("Hvem skrev", "role"), "police_district": ("Politikreds", None)}
@@ -29,10 +31,45 @@ class Bar:
 
 
 def _value_label(dimension: str, value: str) -> str:
+    if dimension == READINESS:
+        return _pattern_label(value)
     kind = DIMENSIONS.get(dimension, (None, None))[1]
     if kind:
         return label(kind, value)
     return value or "Ikke oplyst"
+
+
+def _pattern_label(pattern: str) -> str:
+    """A readiness check's answer letters in words: 'Fælles forståelse: Ja; Strategi og vision: Nej; ...'."""
+    words = desk_words()
+    names, answers = words["readiness_questions"], words["readiness_answers"]
+    return "; ".join(f"{names[key]}: {answers.get(letter, letter)}" for key, letter in zip(question_keys(), pattern))
+
+
+@dataclass(frozen=True)
+class ReadinessTable:
+    completed: int
+    answers: list[str]
+    questions: dict[str, list[int]]  # a question's name: how often each answer was given
+
+
+def readiness_table(rows: list[CountRow]) -> ReadinessTable:
+    """The completed readiness checks of all months, and per question how often each answer was given."""
+    words = desk_words()
+    letters = list(words["readiness_answers"])
+    counts = {key: [0] * len(letters) for key in question_keys()}
+    completed = 0
+    for row in rows:
+        if row.dimension != READINESS:
+            continue
+        completed += row.count
+        for key, letter in zip(question_keys(), row.value):
+            if letter in letters:
+                counts[key][letters.index(letter)] += row.count
+    return ReadinessTable(
+        completed, [words["readiness_answers"][letter] for letter in letters],
+        {words["readiness_questions"][key]: counts[key] for key in question_keys()},
+    )
 
 
 def chart_bars(totals: dict[str, int]) -> list[Bar]:
@@ -70,7 +107,7 @@ async def stats_page(request: web.Request) -> web.Response:
     totals = {row.month: row.count for row in rows if row.dimension == "total"}
     return await render(request, "staff/stats.html", {
         "bars": chart_bars(totals), "chart_width": CHART_WIDTH, "chart_height": CHART_BAR_AREA + 50,
-        "tables": tables(rows), "total": sum(totals.values()),
+        "tables": tables(rows), "total": sum(totals.values()), "readiness": readiness_table(rows),
     })
 
 
