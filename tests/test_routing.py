@@ -64,6 +64,17 @@ def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership(
     assert routes[1] == "school", "a parent talks with the school too"
 
 
+def test_a_relative_or_friend_of_a_pupil_gets_ssp_but_not_the_schools_own_routes():
+    for role in (Role.RELATIVE, Role.FRIEND, Role.UNKNOWN):
+        routes = recommend_route(Situation(role, serious_signs=True, signs_of_concern=True, kommune_known=True,
+                                           young_in_school=True))
+        assert routes == ["ssp", "infohus", "hotline", "underretning"], role
+
+
+def test_kommune_staff_with_combination_signs_get_the_hotline_the_infohus_and_the_centre():
+    assert recommend_route(Situation(Role.KOMMUNE, signs_of_concern=True)) == ["hotline", "infohus", "center"]
+
+
 def test_combination_signs_get_advice_from_the_hotline_then_ssp_for_a_pupil_then_the_infohus():
     assert recommend_route(Situation(Role.RELATIVE, signs_of_concern=True)) == ["hotline", "infohus"]
     assert recommend_route(Situation(Role.PARENT, signs_of_concern=True, young_in_school=True)) == [
