@@ -210,8 +210,11 @@ def _role_from(tracker: Tracker, use: Use) -> dict:
     current = tracker.get_slot("role")
     if current not in (None, UNKNOWN) and not asked:
         # Known already ("jeg er lærer"): a later message about the pupil ("en pige i klassen")
-        # does not change who the writer is; an explicit correction does.
-        return {"role": read} if read not in (UNKNOWN, current) and is_correction(latest_text(tracker)) else {}
+        # does not change who the writer is; an explicit correction does, unless it corrects where
+        # the person lives or their age ("undskyld, han bor faktisk i Næstved").
+        text = latest_text(tracker)
+        corrects_role = is_correction(text) and not (read_places(text) or mentioned_age_band(text))
+        return {"role": read} if read not in (UNKNOWN, current) and corrects_role else {}
     if read != UNKNOWN:
         return {"role": read}
     return {"role": latest_text(tracker)} if asked else {}

@@ -630,6 +630,10 @@ def test_a_known_role_stays_until_the_writer_corrects_it(domain):
     slots, _ = form_events(domain, text="undskyld, jeg er faktisk pædagog i hans fritidsklub", intent="express_worry",
                            slots=known, requested_slot="signs", situation={"role": "professional"})
     assert slots["role"] == "professional"
+    slots, _ = form_events(domain, text="undskyld, klubben ligger i Køge men han bor faktisk i Næstved",
+                           intent="express_worry", slots={**known, "role": "professional"}, requested_slot="age_band",
+                           situation={"role": "friend"})
+    assert slots.get("role", "professional") == "professional", "a correction of where he lives, not of the writer"
 
 
 def test_a_hate_crime_described_in_the_guided_conversation_is_remembered_for_the_police_route(domain):

@@ -7,6 +7,7 @@ import pytest
 
 from bot.knowledge.loading import load_data
 from bot.knowledge.places import (
+    HOME,
     NOT_HOME,
     WRITERS_HOME,
     district_of_kommune,
@@ -138,6 +139,14 @@ def test_a_shared_name_follows_the_city_named_with_it():
 def test_a_correction_is_recognised():
     assert all(mention.correction for mention in read_places("nej, vi bor faktisk i Odense"))
     assert not any(mention.correction for mention in read_places("vi bor i Odense"))
+
+
+def test_where_a_relative_of_the_person_lives_is_not_their_home():
+    text = "Vi har en 17-årig der bor her i Brabrand som bærer kniv. Hans far bor i Vejle og vil ikke høre på det."
+    assert residence(read_places(text)).kommune == "Aarhus"
+    assert residence(read_places("Hendes forældre bor i Aalborg, men hun bor i Odense")).kommune == "Odense"
+    assert read_places("hans far bor i Vejle")[0].home == WRITERS_HOME
+    assert residence(read_places("Min søn bor hos sin far i Vejle")).home == HOME
 
 
 def test_in_a_correction_a_place_where_someone_else_lives_is_not_the_home():

@@ -46,7 +46,8 @@ def test_a_typed_answer_is_not_a_button():
     [("15", "13_17"), ("han er 16 år", "13_17"), ("Under 13 år", "under_13"), ("9 år", "under_13"),
      ("8. klasse", "13_17"), ("2.g", "13_17"), ("18-24 år", "18_24"), ("25 år eller ældre", "25_plus"),
      ("voksen", "25_plus"), ("teenager", "13_17"), ("det ved jeg ikke", None),
-     ("vi er 81 og 79 år, han er 17", "13_17")],
+     ("vi er 81 og 79 år, han er 17", "13_17"), ("8 og 12", "under_13"),
+     ("han er 19.. nej undskyld, jeg blander ham sammen med hans bror. han er 17", "13_17")],
 )
 def test_age_bands(text, band):
     assert parse_age_band(text) == band

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot.knowledge.loading import load_data
+from bot.knowledge.places import is_correction
 from bot.knowledge.text import fold, fold_key, word_start_pattern
 
 UNKNOWN = "unknown"
@@ -80,7 +81,8 @@ def parse_age_band(text: str) -> str | None:
     if age is None:
         # "under 13" means at most 12
         ages = [int(n) - (1 if under else 0) for under, n in _NUMBER.findall(folded) if 0 < int(n) < 120]
-        age = ages[0] if ages else None
+        # "han er 19.. nej undskyld, det er hans bror. han er 17": the corrected age is the last one.
+        age = (ages[-1] if is_correction(text) else ages[0]) if ages else None
     if age is not None:
         band = _band_for_age(age)
         return band.id if band else None

@@ -163,7 +163,7 @@ class SituationReaders:
             return []
         opinions = list(acute_opinions) if acute_opinions is not None else [None] * len(texts)
         matrix = self.features.transform(texts)
-        affirmed = [_affirmed(text) for text in texts]
+        affirmed = [_without_places(_affirmed(text)) for text in texts]
         sign_scores = self.signs.scores(
             matrix if affirmed == list(texts) else self.features.transform([a or t for a, t in zip(affirmed, texts)]))
         serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
@@ -312,6 +312,17 @@ def _affirmed(text: str) -> str:
     parts = [clause for sentence in sentences(text) for clause in _CLAUSE_BREAK.split(sentence) if clause.strip()]
     kept = [clause for clause in parts if not _denies(clause)]
     return text if len(kept) == len(parts) else " ".join(kept)
+
+
+def _without_places(text: str) -> str:
+    """The text without the names of places, which tell where someone lives and nothing about signs:
+    some contain a word of one ("Haderslev": "had", "Lejre": "lejr"). Empty when nothing else is left."""
+    places = sorted(read_places(text), key=lambda mention: mention.start, reverse=True)
+    for place in places:
+        text = text[:place.start] + text[place.end:]
+    if not re.search(r"[^\W\d_]", text):
+        return ""
+    return " ".join(text.split()) if places else text
 
 
 def is_question(sentence: str) -> bool:

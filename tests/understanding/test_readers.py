@@ -7,7 +7,7 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import SituationReaders, _affirmed, training_sets
+from bot.understanding.situation import SituationReaders, _affirmed, _without_places, training_sets
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -163,6 +163,14 @@ def test_a_sentence_that_denies_a_sign_tells_none(threat_readers):
     assert _affirmed("Han har en kniv, men ingen pistol.") == "Han har en kniv"
     assert _affirmed("Ingen tvivl om at han truer læreren.") == "Ingen tvivl om at han truer læreren."
     assert _affirmed("Han vil ikke gå i skole mere.") == "Han vil ikke gå i skole mere.", "a change, not a denial"
+
+
+def test_place_names_are_not_read_for_signs():
+    # "Haderslev" holds "had" (hate) and "Lejre" "lejr" (camp): read as signs before this.
+    assert _without_places("Haderslev") == _without_places("Kirke Hyllinge") == _without_places("16") == ""
+    assert _without_places("han bor i Lejre") == "han bor i"
+    assert _without_places("Min søn i Aarhus truer folk") == "Min søn i truer folk"
+    assert _without_places("Han har en kniv.") == "Han har en kniv.", "a text without places stays as written"
 
 
 def test_the_readers_are_retrained_when_their_code_changes(monkeypatch):
