@@ -37,6 +37,7 @@ from bot.knowledge.answers import (
     is_skip,
     mentioned_age_band,
     parse_age_band,
+    plain_role_answer_words,
     sign_button_groups,
 )
 from bot.knowledge.places import WEAK_HOME, is_correction, kommune_names, lookup_place, read_places, residence
@@ -55,8 +56,16 @@ def _signs_in(tracker: Tracker) -> tuple[str, ...]:
     return sign_button_groups(latest_text(tracker)) or latest_situation(tracker).signs
 
 
+def _plain_role_answer(tracker: Tracker) -> bool:
+    """A short reply that names who the writer is ("kontaktperson", "hans mor") and asks nothing."""
+    text = latest_text(tracker)
+    return (latest_situation(tracker).role != UNKNOWN and not _is_question(tracker)
+            and len(text.split()) <= plain_role_answer_words())
+
+
 # Parsers that recognise a plain answer to the question being asked, whatever the intent.
 _PLAIN_ANSWERS: dict[str, Callable[[Tracker], bool]] = {
+    "role": _plain_role_answer,
     "kommune": lambda tracker: bool(read_places(latest_text(tracker))),
     "age_band": lambda tracker: parse_age_band(latest_text(tracker)) is not None,
     "signs": lambda tracker: bool(_signs_in(tracker)),

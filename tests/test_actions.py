@@ -208,6 +208,15 @@ def test_free_text_answers_fill_slots_from_what_the_readers_read(domain):
     assert set(slots["signs"]) == {"threats", "violent_messages"}
 
 
+def test_a_short_reply_naming_the_role_is_its_answer_whatever_the_intent(domain):
+    professional = {"role": "professional"}
+    slots, _ = form_events(domain, text="kontaktperson", intent="request_human", requested_slot="role", situation=professional)
+    assert slots["role"] == "professional"
+    slots, _ = form_events(domain, text="jeg er hans kontaktperson, men kan jeg tale med et menneske?",
+                           intent="request_human", requested_slot="role", situation=professional)
+    assert "role" not in slots, "a wish to talk to a person is not lost"
+
+
 def test_a_role_the_reader_cannot_place_is_asked_again_kindly(domain):
     slots, sent = form_events(domain, text="det er lidt kompliceret", intent="express_worry", requested_slot="role",
                               situation={"role": "unknown"})

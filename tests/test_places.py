@@ -155,6 +155,8 @@ def test_in_a_correction_a_place_where_someone_else_lives_is_not_the_home():
     assert not any(m.home > NOT_HOME for m in read_places("nej vent, jeg mente Faxe. Det er min søster der bor i Køge"))
     assert residence(read_places("nej undskyld jeg mente Rødovre. det er mig der bor i Roskilde")).home == WRITERS_HOME
     assert residence(read_places("Det er min søn der bor i Aarhus")).kommune == "Aarhus", "not a correction: his home"
+    text = "Undskyld, de bor ikke i Vejen, de bor i Vejle. Det er min svigersøns mor, der bor i Vejen."
+    assert residence(read_places(text)).kommune == "Vejle", "with a comma before 'der bor' too"
 
 
 def test_every_shared_name_and_common_word_is_a_real_entry():

@@ -141,6 +141,12 @@ def test_a_guess_the_readers_do_not_confirm_gives_way_to_the_next_best():
     assert resolve_intent(["english", "greet"], reading(language="da")) == "greet"
 
 
+def test_a_question_about_leaving_a_group_is_a_question_unless_the_writer_says_it_is_them():
+    asks = reading(questions=("faq/exit",))
+    assert resolve_intent(["worry_about_self", "faq"], asks) == "faq"
+    assert resolve_intent(["worry_about_self", "faq"], reading(questions=("faq/exit",), role="self")) == "worry_about_self"
+
+
 def test_english_is_answered_in_english():
     assert resolve_intent(["greet"], reading(language="en")) == "english"
     assert resolve_intent(["faq"], reading(language="en", crisis=True)) == "english", "a crisis in English too"

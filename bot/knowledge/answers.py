@@ -124,6 +124,11 @@ def aside_question_confidence() -> float:
     return float(_vocab()["aside_question_confidence"])
 
 
+def plain_role_answer_words() -> int:
+    """The most words a reply to the role question may have to count as its plain answer."""
+    return int(_vocab()["plain_role_answer_words"])
+
+
 def english_question_confidence() -> float:
     """How sure the FAQ selector must be of the topic of a question asked in English."""
     return float(_vocab()["english_question_confidence"])

@@ -45,6 +45,8 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return INCIDENT
     if predicted == SELF and situation.role in RELATION_ROLES:
         return WORRY
+    if predicted == SELF and situation.role != "self" and situation.questions:
+        return FAQ  # "er der et program for dem, der vil væk fra de grupper?": about exit, not from the person
     if predicted in _UNSURE and situation.gives_place:
         return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
     if predicted in _UNSURE and situation.questions:
