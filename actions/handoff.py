@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.messages import hotline_closed_now, known_place, say
+from actions.messages import hotline_closed_now, in_english, known_place, say
 from actions.recommend import situation_from, told_signs
 from bot.knowledge.contacts import hotline_promises
 from bot.knowledge.routing import recommend_route
@@ -85,14 +85,25 @@ def handoff_record(tracker: Tracker) -> HandoffRecord:
     )
 
 
-def say_case_details(dispatcher: CollectingDispatcher, case_code: str) -> None:
+# The handoff's messages in a Danish and in an English conversation.
+_MESSAGES = {
+    "created": ("utter_handoff_created", "utter_handoff_created_en"),
+    "again": ("utter_handoff_again", "utter_handoff_again_en"),
+    "next_steps": ("utter_handoff_next_steps", "utter_handoff_next_steps_en"),
+    "next_steps_plain": ("utter_handoff_next_steps_plain", "utter_handoff_next_steps_plain_en"),
+    "hotline_closed": ("utter_handoff_hotline_closed", "utter_handoff_hotline_closed_en"),
+    "failed": ("utter_handoff_failed", "utter_handoff_failed_en"),
+}
+
+
+def say_case_details(dispatcher: CollectingDispatcher, case_code: str, english: bool = False) -> None:
     """What happens next, the number and hours, and what to do while the hotline is closed; then the
     case code for the web app, which lets the user wait there for a worker while the chat is open."""
     retention = settings().retention
-    next_steps = "utter_handoff_next_steps" if hotline_promises()["sees_case_summary"] else "utter_handoff_next_steps_plain"
+    next_steps = _MESSAGES["next_steps" if hotline_promises()["sees_case_summary"] else "next_steps_plain"][english]
     say(dispatcher, next_steps, resolved_days=round(retention.resolved_days), unclaimed_days=round(retention.unclaimed_days))
     if hotline_closed_now():
-        say(dispatcher, "utter_handoff_hotline_closed", case_code=case_code)
+        say(dispatcher, _MESSAGES["hotline_closed"][english], case_code=case_code)
     dispatcher.utter_message(json_message={"handoff": {"case_code": case_code}})
 
 
@@ -106,11 +117,12 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        english = in_english(tracker)
         delivered = await delivery().deliver(handoff_record(tracker), known_code=tracker.get_slot("case_code"))
         if delivered.outcome is Outcome.FAILED:
-            say(dispatcher, "utter_handoff_failed")
+            say(dispatcher, _MESSAGES["failed"][english])
             return []
         again = delivered.outcome is Outcome.EXISTING
-        say(dispatcher, "utter_handoff_again" if again else "utter_handoff_created", case_code=delivered.code)
-        say_case_details(dispatcher, delivered.code)
+        say(dispatcher, _MESSAGES["again" if again else "created"][english], case_code=delivered.code)
+        say_case_details(dispatcher, delivered.code, english)
         return [SlotSet("case_code", delivered.code)]

@@ -180,7 +180,8 @@ class ActionReplyInEnglish(Action):
         if reading.language == "other":
             say(dispatcher, "utter_other_language")
             return []
-        if tracker.get_slot("language") != "en":
+        first_reply = tracker.get_slot("language") != "en"
+        if first_reply:
             say(dispatcher, "utter_english_intro")
         if reading.crisis:
             say(dispatcher, "utter_route_livslinien_en")
@@ -198,6 +199,7 @@ class ActionReplyInEnglish(Action):
             # A question about the service gets its answer, not the routes of a worry.
             for topic in questions:
                 say(dispatcher, _ENGLISH_FAQ[topic])
+            self._offer_a_person(dispatcher, first_reply)
             return [SlotSet("language", "en")] if not tracker.active_loop.get("name") else []
         self._say_assessment(dispatcher, findings)
         for route_id in recommend_route(situation):
@@ -212,6 +214,7 @@ class ActionReplyInEnglish(Action):
         about_someone = findings.of_concern or role in _ENGLISH_ASKS_WHERE_FOR
         for topic in questions:
             say(dispatcher, _ENGLISH_FAQ[topic])
+        self._offer_a_person(dispatcher, first_reply)
         if about_someone and place is None and reading.incident == "none":
             say(dispatcher, "utter_ask_kommune_en")
         kept = {"noted_signs": signs, "role": None if role is Role.UNKNOWN else role.value,
@@ -219,6 +222,12 @@ class ActionReplyInEnglish(Action):
                 # Inside the guided questions an English aside is answered, and the questions go on.
                 "language": None if tracker.active_loop.get("name") else "en"}
         return [SlotSet(slot, value) for slot, value in kept.items() if value]
+
+    @staticmethod
+    def _offer_a_person(dispatcher: CollectingDispatcher, first_reply: bool) -> None:
+        """Once per English conversation: a button to a person at the hotline (the handoff, in English)."""
+        if first_reply:
+            say(dispatcher, "utter_english_handoff_offer")
 
     @staticmethod
     def _say_assessment(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:

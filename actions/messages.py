@@ -89,6 +89,11 @@ def latest_situation(tracker: Tracker) -> SituationReading:
     return SituationReading.from_dict(tracker.latest_message.get("situation"))
 
 
+def in_english(tracker: Tracker) -> bool:
+    """Whether the conversation is in English: its latest message, or an earlier one (the language slot)."""
+    return tracker.get_slot("language") == "en" or latest_situation(tracker).language == "en"
+
+
 def known_place(tracker: Tracker) -> PlaceMatch | None:
     """The kommune and police district the conversation has settled on, if any."""
     kommune = tracker.get_slot("kommune")

@@ -485,6 +485,9 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
                           situation={"incident": "victim", "language": "en"})
     joined = "\n".join(texts(run_action(ActionReplyInEnglish(), victim, domain)[1]))
     assert POLICE in joined and VICTIM_SUPPORT in joined
+    offers = [text for text in texts(run_action(ActionReplyInEnglish(), parent, domain)[1]) if "talk to a person" in text]
+    assert len(offers) == 1, "a person from the hotline is offered with a button, once"
+    assert not [text for text in later if "talk to a person" in text], "not again later in the conversation"
     self_worry = make_tracker(text="I want to get out of the group I am in", intent="english",
                               situation={"role": "self", "language": "en"})
     joined = "\n".join(texts(run_action(ActionReplyInEnglish(), self_worry, domain)[1]))
@@ -506,7 +509,8 @@ def test_english_questions_about_the_service_get_the_english_faq_answer(domain):
     asked = make_tracker(text="Can you explain what SSP is?", intent="english",
                          situation={"language": "en", "questions": ["faq/ssp"]})
     events, sent = run_action(ActionReplyInEnglish(), asked, domain)
-    assert texts(sent)[-1] == answer("utter_faq_ssp_en") and slot_events(events) == {"language": "en"}
+    assert texts(sent)[-2:] == [answer("utter_faq_ssp_en"), answer("utter_english_handoff_offer")]
+    assert slot_events(events) == {"language": "en"}
     assert answer("utter_route_hotline_en") not in texts(sent), "a question gets its answer, not the routes of a worry"
     selected = make_tracker(text="And can she call without giving her name?", intent="english",
                             situation={"language": "en"}, slots={"language": "en"}, faq=("faq/anonymity", 0.7))

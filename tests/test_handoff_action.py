@@ -114,6 +114,16 @@ def test_outside_opening_hours_the_user_is_told_to_call_when_it_opens_and_quote_
     assert len(closed) == 1 and code in closed[0] and HOTLINE.hours.text_da in closed[0]
 
 
+def test_an_english_conversation_gets_the_handoff_in_english(store, monkeypatch):
+    set_clock(monkeypatch, 23)
+    events, sent = run(worried_parent_tracker(language="en"))
+    joined = "\n".join(texts(sent))
+    code = events[0]["value"]
+    assert "Your case code is " + code in joined and HOTLINE.hours.text_en in joined and "closed right now" in joined
+    assert "sagskode" not in joined and "lukket" not in joined
+    assert sent[-1]["custom"] == {"handoff": {"case_code": code}}
+
+
 def test_acute_danger_earlier_in_the_conversation_makes_the_case_acute(store, monkeypatch):
     events, _ = run(worried_parent_tracker(acute=True))
     assert find_case(store, events[0]["value"]).urgency == "acute"
