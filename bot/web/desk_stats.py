@@ -56,20 +56,18 @@ class ReadinessTable:
 def readiness_table(rows: list[CountRow]) -> ReadinessTable:
     """The completed readiness checks of all months, and per question how often each answer was given."""
     words = desk_words()
-    letters = list(words["readiness_answers"])
-    counts = {key: [0] * len(letters) for key in question_keys()}
+    names, answers = words["readiness_questions"], words["readiness_answers"]
+    given = {key: dict.fromkeys(answers, 0) for key in question_keys()}
     completed = 0
     for row in rows:
         if row.dimension != READINESS:
             continue
         completed += row.count
         for key, letter in zip(question_keys(), row.value):
-            if letter in letters:
-                counts[key][letters.index(letter)] += row.count
-    return ReadinessTable(
-        completed, [words["readiness_answers"][letter] for letter in letters],
-        {words["readiness_questions"][key]: counts[key] for key in question_keys()},
-    )
+            if letter in answers:
+                given[key][letter] += row.count
+    return ReadinessTable(completed, list(answers.values()),
+                          {names[key]: list(counts.values()) for key, counts in given.items()})
 
 
 def chart_bars(totals: dict[str, int]) -> list[Bar]:
