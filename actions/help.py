@@ -58,7 +58,8 @@ class ActionAcuteDanger(Action):
 
 
 class ActionIncidentHelp(Action):
-    """A hate crime witnessed or suffered: the police, and victim support for a victim."""
+    """A hate crime witnessed or suffered: the police, victim support for a victim, and Livslinien
+    when the message tells of a crisis too."""
 
     def name(self) -> str:
         return "action_incident_help"
@@ -66,10 +67,12 @@ class ActionIncidentHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        incident = latest_situation(tracker).incident
+        reading = latest_situation(tracker)
+        incident = reading.incident
         victim = incident == "victim"
         say(dispatcher, "utter_incident_support")
-        routes = recommend_route(Situation(acute=bool(tracker.get_slot("acute")), crime=True, victim=victim))
+        routes = recommend_route(Situation(acute=bool(tracker.get_slot("acute")), crime=True, victim=victim,
+                                           crisis=reading.crisis))
         dispatch_routes(dispatcher, routes, known_place(tracker))
         say(dispatcher, "utter_route_outro")
         return [SlotSet("incident", incident if incident != "none" else "witness")]

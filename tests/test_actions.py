@@ -437,6 +437,15 @@ def test_a_victim_also_gets_victim_support(domain):
     _, sent = run_action(ActionIncidentHelp(), tracker, domain)
     joined = "\n".join(texts(sent))
     assert joined.index(POLICE) < joined.index(VICTIM_SUPPORT)
+    assert LIVSLINIEN not in joined
+
+
+def test_a_victim_in_despair_gets_livslinien_after_the_police_and_victim_support(domain):
+    tracker = make_tracker(text="jeg får trusler i postkassen og kan ikke mere", intent="report_incident",
+                           situation={"incident": "victim", "crisis": True})
+    _, sent = run_action(ActionIncidentHelp(), tracker, domain)
+    joined = "\n".join(texts(sent))
+    assert joined.index(POLICE) < joined.index(VICTIM_SUPPORT) < joined.index(LIVSLINIEN)
 
 
 def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):

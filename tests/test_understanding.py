@@ -131,6 +131,8 @@ def test_distress_of_someone_who_has_pulled_away_from_everyone_is_a_crisis():
     # "jeg vil bare ud af det hele, ikke ud af en gruppe; jeg orker ikke at leve mere"
     alone = reading(crisis=True, signs=("isolation",), role="self")
     assert resolve_intent(["worry_about_self"], alone) == "mental_health_crisis"
+    friend = reading(crisis=True, signs=("isolation",), role="friend")
+    assert resolve_intent(["express_worry"], friend) == "mental_health_crisis", "one change alone: the crisis first"
     assert resolve_intent(["worry_about_self"], reading(crisis=True, signs=("violent_groups",), role="self")) == "worry_about_self"
 
 
@@ -159,6 +161,14 @@ def test_a_victim_or_a_bystander_reports_an_incident_but_a_parent_describing_the
     assert resolve_intent(["express_worry"], reading(incident="witness")) == "report_incident"
     worried = reading(incident="witness", role="parent", signs=("vandalism",))
     assert resolve_intent(["express_worry"], worried) == "express_worry"
+    teacher = reading(incident="witness", role="school_staff", signs=("threats",))
+    assert resolve_intent(["report_incident", "express_worry"], teacher) == "express_worry", \
+        "the classifier's incident gives way when the readers see a worry about a pupil"
+
+
+def test_a_victims_fear_is_answered_as_an_incident_not_as_a_crisis_alone():
+    assert resolve_intent(["express_worry"], reading(incident="victim", crisis=True)) == "report_incident"
+    assert resolve_intent(["express_worry"], reading(crisis=True)) == "mental_health_crisis"
 
 
 def test_a_request_stays_a_request_whatever_incident_it_mentions():

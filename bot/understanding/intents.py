@@ -24,7 +24,7 @@ _REQUESTS = frozenset({"faq", "request_human", "ask_contact"})
 def ruled_out(situation: SituationReading) -> frozenset[str]:
     """The intents the readers say a message is not, whatever the classifier guessed."""
     return frozenset(
-        {ACUTE, CRISIS, ENGLISH} | ({INCIDENT} if situation.incident == "none" else set())
+        {ACUTE, CRISIS, ENGLISH} | (set() if _is_an_incident_to_report(situation) else {INCIDENT})
     ) - {resolve_intent([], situation)}
 
 
@@ -34,11 +34,12 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return ACUTE
     if situation.language in ("en", "other"):
         return ENGLISH  # answered in English, a crisis too (with Livslinien); another language briefly in both
-    if situation.crisis and not _signs_of_concern(situation):
-        return CRISIS
+    if situation.crisis and not _signs_of_concern(situation) and situation.incident != "victim":
+        return CRISIS  # a victim's fear or despair: the incident's help names Livslinien too
     # The classifier's guess of what the readers decide gives way to its next best guess.
     ranking = [intent for intent in ranking if intent not in {ACUTE, CRISIS, ENGLISH}]
-    if situation.incident == "none":
+    if not _is_an_incident_to_report(situation):
+        # "a pupil threatens his classmates", "my son painted a swastika": a worry about that person
         ranking = [intent for intent in ranking if intent != INCIDENT]
     predicted = ranking[0] if ranking else None
     if predicted not in _REQUESTS and _is_an_incident_to_report(situation):
@@ -55,14 +56,15 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
 
 
 def _signs_of_concern(situation: SituationReading) -> bool:
-    """Warning signs beyond faith, opinions, provocation and wellbeing about someone else: then
-    distress that comes with them ("jeg kan snart ikke mere") is a worry about that person, which
-    the guided questions serve. Writing of oneself, only serious signs make it more than a crisis:
-    "I have pulled away from everyone and cannot go on" is a crisis."""
+    """Warning signs about someone else that call for more than advice (a serious sign, or several
+    changes together): then distress that comes with them ("jeg kan snart ikke mere") is a worry
+    about that person, which the guided questions serve; a friend who has pulled away and writes
+    she would rather not be here is in a crisis. Writing of oneself, only serious signs make it
+    more than a crisis: "I have pulled away from everyone and cannot go on" is a crisis."""
     findings = findings_from_ids(situation.signs)
     if situation.role in ("self", "unknown"):
         return bool(findings.serious)
-    return findings.of_concern
+    return findings.worth_local_help
 
 
 def _is_an_incident_to_report(situation: SituationReading) -> bool:
