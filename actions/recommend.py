@@ -48,7 +48,7 @@ def situation_from(tracker: Tracker) -> Situation:
         role=role,
         acute=bool(tracker.get_slot("acute")),
         serious_signs=bool(findings.serious),
-        signs_of_concern=bool(findings.serious or findings.combination),
+        signs_of_concern=findings.worth_local_help,
         crime=findings.describe_a_crime or incident in ("witness", "victim"),
         victim=incident == "victim",
         crisis=bool(tracker.get_slot("crisis")),
@@ -74,7 +74,7 @@ def situation_told(tracker: Tracker, findings: SignFindings, place: PlaceMatch |
     return Situation(
         role=role if role is not Role.UNKNOWN else _role(tracker),
         serious_signs=bool(findings.serious),
-        signs_of_concern=findings.of_concern,
+        signs_of_concern=findings.worth_local_help,
         crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
         victim=reading.incident == "victim",
         kommune_known=place is not None,

@@ -93,9 +93,17 @@ def test_teacher_of_a_pupil_starts_with_school_leadership_and_ssp(domain):
     assert any("Fyns Politi" in t for t in route_texts)
 
 
-def test_one_combination_sign_is_explained_kindly_with_the_hotline_first_and_the_infohus_if_it_persists(domain):
-    sent = recommend(domain, role="relative", kommune="Aarhus", age_band="25_plus", signs=["isolation"])
+def test_one_combination_sign_alone_is_explained_kindly_and_gets_the_hotlines_advice_only(domain):
+    sent = recommend(domain, role="parent", kommune="Aarhus", age_band="13_17", signs=["isolation"])
     assert "ét tegn alene er sjældent grund til stor bekymring" in sent[0]
+    joined = "\n".join(sent)
+    assert HOTLINE in joined
+    for local_route in ("Kontakt infohuset", "Bliver du ved med at være bekymret", "Kontakt SSP", "underretning"):
+        assert local_route not in joined
+
+
+def test_combination_signs_told_together_get_the_hotline_first_and_the_infohus_if_it_persists(domain):
+    sent = recommend(domain, role="relative", kommune="Aarhus", age_band="25_plus", signs=["isolation", "fixation"])
     assert not any(t.startswith("Kontakt") and "infohus" in t for t in sent)
     joined = "\n".join(sent)
     assert joined.index(HOTLINE) < joined.index("Bliver du ved med at være bekymret")

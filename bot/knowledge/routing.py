@@ -12,7 +12,9 @@ Principles, from DOMAIN.md:
 - Serious signs give reason to act: the local infohus (through the kommune or the police),
   with SSP and the school first when the concern is a pupil (school staff: their leadership; a
   parent: a talk with the school too), and underretning for a child.
-- Signs that only count in combination: advice from the hotline first, anonymously if the user
+- One sign that only counts in combination, told alone: advice from the hotline (it is "rarely
+  reason for great worry", as the assessment says).
+- Signs that only count in combination, told together: advice from the hotline first, anonymously if the user
   wants; SSP too for a pupil; then the infohus, where a concrete worry about a person ends up
   if it persists; for a child, the underretning too, as its text says when one is due (a child
   drawn towards an extremist environment); for a young adult (18-24), the kommune's SSP+ where
@@ -51,7 +53,7 @@ class Situation:
     role: Role = Role.UNKNOWN
     acute: bool = False
     serious_signs: bool = False
-    signs_of_concern: bool = False  # any serious or combination sign (not faith, opinions ...)
+    signs_of_concern: bool = False  # a serious sign, or combination signs told together (not one alone)
     crime: bool = False  # a crime has happened or is about to: a crime sign, or a hate crime
     victim: bool = False  # the user or their family was targeted by a hate crime
     crisis: bool = False  # a mental-health crisis or suicidal thoughts told along with the worry

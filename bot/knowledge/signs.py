@@ -42,6 +42,13 @@ class SignFindings:
         return bool(self.serious or self.combination)
 
     @property
+    def worth_local_help(self) -> bool:
+        """Whether the signs call for the local routes (SSP, the infohus, an underretning): a serious
+        sign, or combination signs told together (DOMAIN.md: they matter only with others); one
+        change alone is "rarely reason for great worry", as its assessment says."""
+        return bool(self.serious) or len(self.combination) >= load_data("signs")["changes_together"]
+
+    @property
     def several_changes(self) -> bool:
         """Whether enough combination signs are told together to be worth advice on their own."""
         return len(self.combination) >= load_data("signs")["several_changes"]
