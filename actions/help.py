@@ -6,7 +6,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import faq_topic, known_place, latest_situation, latest_text, say, say_hotline_closed_if_needed
+from actions.messages import (
+    faq_topic,
+    known_place,
+    latest_situation,
+    latest_text,
+    render,
+    say,
+    say_hotline_closed_if_needed,
+)
 from actions.recommend import (
     dispatch_assessment,
     dispatch_routes,
@@ -17,6 +25,7 @@ from actions.recommend import (
 )
 from actions.worry_form import facts_told
 from bot.knowledge.answers import english_question_confidence
+from bot.knowledge.places import PlaceMatch, lookup_place, read_places
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids
 
@@ -164,6 +173,16 @@ def _english_questions(tracker: Tracker) -> list[str]:
 
 
 # Writers worried about someone else, who are asked where that person lives.
+def _place_answered(tracker: Tracker) -> PlaceMatch | None:
+    """The place named in a reply to the English question of where the person lives ("Helsingør,
+    he lives at the school"), however it is worded, as the guided questions take a kommune."""
+    last_said = next((event for event in reversed(tracker.events) if event.get("event") == "bot"), None)
+    if not last_said or last_said.get("text") != render("utter_ask_kommune_en")["text"]:
+        return None
+    named = next((mention for mention in read_places(latest_text(tracker)) if mention.kommune), None)
+    return lookup_place(named.kommune) if named else None
+
+
 _ENGLISH_ASKS_WHERE_FOR = {Role.PARENT, Role.RELATIVE, Role.FRIEND, Role.SCHOOL_STAFF, Role.PROFESSIONAL, Role.KOMMUNE}
 
 
@@ -189,7 +208,7 @@ class ActionReplyInEnglish(Action):
         if reading.crisis:
             say(dispatcher, "utter_route_livslinien_en")
             return []
-        place = place_told(tracker)
+        place = _place_answered(tracker) or place_told(tracker)
         # What earlier English messages told counts too: "he lives in Hvidovre" after the signs.
         signs = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *reading.signs]))
         findings = findings_from_ids(signs)

@@ -511,6 +511,17 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
     assert "mentor" in joined and HOTLINE in joined and POLICE not in joined
 
 
+def test_a_reply_to_the_english_question_of_where_names_the_place_however_it_is_worded(domain):
+    asked = [{"event": "bot", "text": messages.render("utter_ask_kommune_en")["text"]}]
+    slots = {"noted_signs": ["violent_messages"], "role": "school_staff", "language": "en"}
+    reply = make_tracker(text="Helsingør, he lives at the school", intent="english", situation={"language": "en"},
+                         slots=slots, events=asked)
+    assert "Nordsjællands Politi" in "\n".join(texts(run_action(ActionReplyInEnglish(), reply, domain)[1]))
+    unasked = make_tracker(text="Helsingør, he lives at the school", intent="english", situation={"language": "en"},
+                           slots=slots)
+    assert "Nordsjællands Politi" not in "\n".join(texts(run_action(ActionReplyInEnglish(), unasked, domain)[1]))
+
+
 def test_another_language_gets_a_short_answer_in_english_and_danish_with_the_numbers(domain):
     tracker = make_tracker(text="Moj syn ma 16 lat i ogląda filmy z wojny", intent="english", situation={"language": "other"})
     events, sent = run_action(ActionReplyInEnglish(), tracker, domain)

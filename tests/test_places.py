@@ -146,6 +146,8 @@ def test_where_a_relative_of_the_person_lives_is_not_their_home():
     assert residence(read_places(text)).kommune == "Aarhus"
     assert residence(read_places("Hendes forældre bor i Aalborg, men hun bor i Odense")).kommune == "Odense"
     assert read_places("hans far bor i Vejle")[0].home == WRITERS_HOME
+    in_apposition = "Mit barnebarn bor i et lille hus på Fur. Min datter, hans mor, bor i København."
+    assert residence(read_places(in_apposition)).kommune == "Skive"
     assert residence(read_places("Min søn bor hos sin far i Vejle")).home == HOME
 
 
