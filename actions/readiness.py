@@ -104,7 +104,7 @@ PER_QUESTION = ("utter_ask_readiness_{}", "utter_readiness_label_{}", "utter_rea
 
 def responses_of_the_check() -> frozenset[str]:
     """Every domain response the check sends or builds from. Rasa's validator looks for responses in
-    stories and rules only, and scripts/validate_data.py accepts exactly these as used."""
+    stories and rules only; scripts/validate_data.py accepts these among the responses actions send."""
     return frozenset(RESULT_RESPONSES) | {name.format(key) for name in PER_QUESTION for key in question_keys()}
 
 
