@@ -118,7 +118,7 @@ class ActionGiveContacts(Action):
         if place:
             say(dispatcher, "utter_contacts_infohus", kommune=place.kommune, police_district=place.police_district.name)
         for topic in latest_situation(tracker).questions:
-            dispatcher.utter_message(response=f"utter_{topic}")
+            say(dispatcher, f"utter_{topic}")
         return []
 
 

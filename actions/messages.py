@@ -1,6 +1,7 @@
-"""Sending the messages that custom actions compose, with the contact facts filled in, and
+"""Sending domain responses from custom actions, with the values of their placeholders, and
 reading what the tracker holds."""
 
+import re
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
@@ -14,7 +15,11 @@ from bot.knowledge.contacts import contact_variables, route
 from bot.knowledge.places import PlaceMatch, lookup_place
 from bot.understanding.reading import SituationReading
 
-RESPONSES_FILE = Path(__file__).with_name("responses.yml")
+DOMAIN_FILE = Path(__file__).resolve().parents[1] / "domain.yml"
+# A {placeholder} as Rasa 3.6 finds it, and the parts of a response it fills
+# (rasa/core/nlg/interpolator.py and response.py).
+PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+FILLED_PARTS = frozenset({"text", "image", "custom", "buttons", "attachment", "quick_replies"})
 
 # Intents that are never an answer to a question in the guided conversation.
 NOT_AN_ANSWER = frozenset(
@@ -25,32 +30,68 @@ NOT_AN_ANSWER = frozenset(
 
 @cache
 def responses() -> dict[str, list[dict[str, Any]]]:
-    """The action messages from responses.yml, keyed by name."""
-    with RESPONSES_FILE.open(encoding="utf-8") as handle:
+    """The responses of domain.yml, keyed by name."""
+    with DOMAIN_FILE.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)["responses"]
 
 
+def interpolate(template: str, values: dict[str, Any]) -> str:
+    """A string with its {placeholders} filled as Rasa fills it: a doubled brace is a literal one,
+    and a placeholder without a value leaves the whole string as it is."""
+    try:
+        text = PLACEHOLDER.sub(r"{0[\1]}", template).format(values)
+        return template.format({}) if "0[" in text else text
+    except KeyError:
+        return template
+
+
+def _filled(part: Any, values: dict[str, Any]) -> Any:
+    if isinstance(part, str):
+        return interpolate(part, values)
+    if isinstance(part, list):
+        return [_filled(item, values) for item in part]
+    if isinstance(part, dict):
+        return {key: _filled(item, values) for key, item in part.items()}
+    return part
+
+
+def render(name: str, **values: Any) -> dict[str, Any]:
+    """A domain response as Rasa's NLG fills it from these values (without the slots): what the
+    user sees of an action's utter_message(response=name, **values). Each response has one variation."""
+    variation = responses()[name][0]
+    return {key: _filled(part, values) if key in FILLED_PARTS else part for key, part in variation.items()}
+
+
+def _strings(part: Any) -> list[str]:
+    if isinstance(part, str):
+        return [part]
+    items = part.values() if isinstance(part, dict) else part if isinstance(part, list) else []
+    return [string for item in items for string in _strings(item)]
+
+
+@cache
+def placeholders(name: str) -> frozenset[str]:
+    """The names of the {placeholders} in the parts of a response that Rasa fills."""
+    parts = [part for key, part in responses()[name][0].items() if key in FILLED_PARTS]
+    found = (match for string in _strings(parts) for match in PLACEHOLDER.findall(string))
+    return frozenset(match for match in found if match.isidentifier())  # not a doubled brace's content
+
+
+def response_values(name: str, **variables: Any) -> dict[str, Any]:
+    """The values an action passes with a response: the contact facts it names, and its own. Passed
+    rather than left to the slots of the same names, which are not yet set when the session starts."""
+    named = placeholders(name)
+    return {**{key: value for key, value in contact_variables().items() if key in named}, **variables}
+
+
 def button_payloads(name: str) -> frozenset[str]:
-    """The payloads of a message's buttons, as the user's message will carry them."""
-    return frozenset(button["payload"] for button in render(name).get("buttons", []))
-
-
-def render(name: str, **variables: Any) -> dict[str, Any]:
-    """The text and buttons of a message, with {placeholders} filled."""
-    values = {**contact_variables(), **variables}
-    message = responses()[name][0]
-    rendered: dict[str, Any] = {"text": message["text"].format_map(values)}
-    if "buttons" in message:
-        rendered["buttons"] = [
-            {"title": button["title"].format_map(values), "payload": button["payload"].format_map(values)}
-            for button in message["buttons"]
-        ]
-    return rendered
+    """The payloads of a response's buttons, as the user's message will carry them."""
+    return frozenset(button["payload"] for button in render(name, **response_values(name)).get("buttons", []))
 
 
 def say(dispatcher: CollectingDispatcher, name: str, **variables: Any) -> None:
-    """Send one message from responses.yml."""
-    dispatcher.utter_message(**render(name, **variables))
+    """Send one domain response; Rasa fills it with the contact facts it names and these variables."""
+    dispatcher.utter_message(response=name, **response_values(name, **variables))
 
 
 def current_time() -> datetime:

@@ -20,8 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import messages
-from actions.messages import latest_intent, latest_situation, latest_text
-from bot.knowledge.contacts import contact_variables
+from actions.messages import latest_intent, latest_situation, latest_text, render, response_values, say
 from bot.knowledge.readiness import NO, PARTLY, UNKNOWN, YES, answer_pattern, key_of, question_keys, read_answer, slot_of
 from bot.store.engine import make_engine
 from bot.store.statistics import count_readiness_check
@@ -70,7 +69,7 @@ class ActionStartReadinessCheck(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_readiness_intro")
+        say(dispatcher, "utter_readiness_intro")
         return [SlotSet(slot_of(key), None) for key in question_keys()] + [SlotSet("requested_slot", None)]
 
 
@@ -89,7 +88,7 @@ class ValidateReadinessForm(Action):
             return []  # the form is rejected, and the rules for the message take over
         answer = answer_of(tracker)
         if answer is None:
-            dispatcher.utter_message(response="utter_readiness_not_understood")
+            say(dispatcher, "utter_readiness_not_understood")
         return [SlotSet(slot, answer)]
 
 
@@ -104,7 +103,7 @@ PER_QUESTION = ("utter_ask_readiness_{}", "utter_readiness_label_{}", "utter_rea
 
 def responses_of_the_check() -> frozenset[str]:
     """Every domain response the check sends or builds from. Rasa's validator looks for responses in
-    stories and rules only, and scripts/validate_data.py accepts exactly these as used."""
+    stories and rules only; scripts/validate_data.py accepts these among the responses actions send."""
     return frozenset(RESULT_RESPONSES) | {name.format(key) for name in PER_QUESTION for key in question_keys()}
 
 
@@ -166,24 +165,24 @@ class ActionReadinessResult(Action):
         if any(answer not in SUMMARY_ANSWERS for answer in answered.values()):
             return []  # not completed (the rule runs only after the form's last question)
         texts = result_texts(answered, domain)
-        dispatcher.utter_message(response="utter_readiness_result_intro")
+        say(dispatcher, "utter_readiness_result_intro")
         if texts["has"]:
-            dispatcher.utter_message(response="utter_readiness_has", readiness_list=texts["has"])
+            say(dispatcher, "utter_readiness_has", readiness_list=texts["has"])
         else:
-            dispatcher.utter_message(response="utter_readiness_has_none")
+            say(dispatcher, "utter_readiness_has_none")
         if texts["steps"]:
-            dispatcher.utter_message(response="utter_readiness_start_with", readiness_steps=texts["steps"])
+            say(dispatcher, "utter_readiness_start_with", readiness_steps=texts["steps"])
         else:
-            dispatcher.utter_message(response="utter_readiness_all_yes")
+            say(dispatcher, "utter_readiness_all_yes")
         if texts["unknown"]:
-            dispatcher.utter_message(response="utter_readiness_unknown", readiness_list=texts["unknown"])
-        dispatcher.utter_message(response="utter_readiness_center")
-        dispatcher.utter_message(response="utter_readiness_summary_intro")
+            say(dispatcher, "utter_readiness_unknown", readiness_list=texts["unknown"])
+        say(dispatcher, "utter_readiness_center")
+        say(dispatcher, "utter_readiness_summary_intro")
         variables = {"readiness_answers": texts["answers"],
                      "readiness_steps": texts["steps"] or domain_text(domain, "utter_readiness_all_yes")}
         # The channel shows the summary in paragraphs, one message each (Rasa splits a text at its
         # blank lines), so the part to copy carries the whole text.
-        summary = domain_text(domain, "utter_readiness_summary").format_map({**contact_variables(), **variables})
-        dispatcher.utter_message(response="utter_readiness_summary", json_message={"copy": summary}, **variables)
+        summary = render("utter_readiness_summary", **response_values("utter_readiness_summary", **variables))["text"]
+        say(dispatcher, "utter_readiness_summary", json_message={"copy": summary}, **variables)
         await count_check(answered)
         return []

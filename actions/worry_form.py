@@ -299,7 +299,7 @@ class ValidateWorryForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         """Questions about the service asked along the way are answered first."""
         for topic in questions_to_answer(tracker):
-            dispatcher.utter_message(response=f"utter_{topic}")
+            say(dispatcher, f"utter_{topic}")
         return await super().run(dispatcher, tracker, domain)
 
     # -- extraction -------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def _acknowledged(tracker: Tracker) -> bool:
 
 
 class _AsksForSlot:
-    """Asks the guided question for one slot; the question lives in responses.yml.
+    """Asks the guided question for one slot (the domain response utter_ask_<slot>).
 
     Before the first question of a conversation it says why it asks. A mixin rather than an
     Action subclass, so that rasa-sdk registers only the concrete actions.

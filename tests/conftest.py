@@ -1,6 +1,7 @@
 """Shared helpers: real rasa-sdk trackers and dispatchers for action tests."""
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,11 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.messages import render
+
 ROOT = Path(__file__).resolve().parents[1]
+# What Rasa leaves in a text it could not fill: a {placeholder}, or a doubled brace.
+UNFILLED = re.compile(r"\{\w+\}|\{\{|\}\}")
 
 
 @pytest.fixture(scope="session")
@@ -52,15 +57,33 @@ def make_tracker(
     )
 
 
+def as_sent(message: dict) -> dict:
+    """A message an action dispatched, as Rasa sends it on: a domain response filled with the values
+    the action passed (actions.messages.render), and the action's own non-empty parts. Fails when
+    the user would see a placeholder or a doubled brace."""
+    if not message.get("response"):
+        return message
+    values = {key: value for key, value in message.items() if key != "response"}
+    sent = {**render(message["response"], **values), **{key: value for key, value in message.items() if value}}
+    shown = [sent.get("text") or ""] + [part for button in sent.get("buttons", []) for part in button.values()]
+    assert not any(UNFILLED.search(part) for part in shown), f"{message['response']} is sent unfilled: {shown}"
+    return sent
+
+
 def run_action(action, tracker: Tracker, domain: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    """Run an action; return (events, messages sent to the user)."""
+    """Run an action; return (events, messages as the user gets them)."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, domain))
-    return events, dispatcher.messages
+    return events, [as_sent(message) for message in dispatcher.messages]
 
 
 def texts(messages: list[dict]) -> list[str]:
     return [m.get("text") or "" for m in messages]
+
+
+def names(messages: list[dict]) -> list[str | None]:
+    """The domain responses the messages were sent as."""
+    return [m.get("response") for m in messages]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

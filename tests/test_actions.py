@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_tracker, run_action, texts
+from conftest import make_tracker, names, run_action, texts
 
 from actions import messages
 from actions.fallback import (
@@ -261,16 +261,16 @@ def test_an_unplaced_description_still_counts_as_an_answer(domain):
 
 
 def form_run(domain, **tracker_args):
-    """Slots set and every message sent, FAQ answers (sent by name) included."""
+    """Slots set, and every message sent."""
     events, sent = run_action(ValidateWorryForm(), make_tracker(active_loop="worry_form", **tracker_args), domain)
-    return slot_events(events), [m.get("response") or m.get("text") for m in sent]
+    return slot_events(events), sent
 
 
 def test_a_question_about_the_service_between_the_questions_is_answered_and_the_question_stays_open(domain):
     known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
     slots, sent = form_run(domain, text="Inden jeg fortsætter: skal jeg oplyse mit navn?", intent="express_worry",
                            slots=known, requested_slot="signs", situation={"signs": []}, faq=("faq/anonymity", 0.97))
-    assert sent[0] == "utter_faq/anonymity"
+    assert names(sent)[0] == "utter_faq/anonymity"
     assert "signs" not in slots
 
 
@@ -278,7 +278,7 @@ def test_a_question_without_a_question_mark_between_the_questions_is_not_taken_f
     known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
     slots, sent = form_run(domain, text="hvad sker der hvis jeg ringer til jer", intent="express_worry", slots=known,
                            requested_slot="signs", situation={"signs": [], "questions": ["faq/what_happens"]})
-    assert sent[0] == "utter_faq/what_happens"
+    assert names(sent)[0] == "utter_faq/what_happens"
     assert "signs" not in slots, "the question about signs stays open"
 
 
@@ -286,17 +286,17 @@ def test_an_unsure_faq_topic_or_a_plain_answer_is_not_taken_for_a_question(domai
     known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
     unsure = form_run(domain, text="er det her normalt?", intent="express_worry", slots=known,
                       requested_slot="signs", situation={"signs": []}, faq=("faq/anonymity", 0.5))
-    assert unsure[0]["signs"] == [] and "utter_faq/anonymity" not in unsure[1]
+    assert unsure[0]["signs"] == [] and "utter_faq/anonymity" not in names(unsure[1])
     place = form_run(domain, text="Odense?", intent="express_worry", slots={"role": "parent"},
                      requested_slot="kommune", faq=("faq/infohus", 0.95))
-    assert place[0]["kommune"] == "Odense" and "utter_faq/infohus" not in place[1]
+    assert place[0]["kommune"] == "Odense" and "utter_faq/infohus" not in names(place[1])
 
 
 def test_questions_inside_a_long_first_message_are_answered_before_the_guided_questions(domain):
     text = "Min bror har delt en video hvor en mand siger at jøder skal dræbes. Hvad er et infohus egentlig?"
     slots, sent = form_run(domain, text=text, intent="express_worry",
                            situation={"signs": ["violent_messages"], "role": "relative", "questions": ["faq/infohus"]})
-    assert sent[0] == "utter_faq/infohus"
+    assert names(sent)[0] == "utter_faq/infohus"
     assert slots["signs"] == ["violent_messages"], "the worry told is kept"
 
 
@@ -304,7 +304,7 @@ def test_is_faith_a_sign_inside_a_message_gets_the_note_on_that_topic_not_the_fa
     slots, sent = form_run(domain, text="Hun går med tørklæde nu. Er det et tegn på radikalisering?", intent="express_worry",
                            slots={"role": "parent"}, requested_slot="kommune",
                            situation={"signs": ["religion"], "questions": ["faq/not_a_sign"]})
-    assert "utter_faq/not_a_sign" not in sent and any("ikke i sig selv et tegn" in (text or "") for text in sent)
+    assert "utter_faq/not_a_sign" not in names(sent) and any("ikke i sig selv et tegn" in text for text in texts(sent))
 
 
 def test_a_correction_in_reply_to_the_signs_question_is_not_its_answer(domain):
@@ -318,7 +318,7 @@ def test_faith_asked_about_between_other_questions_is_answered_even_after_signs_
     slots, sent = form_run(domain, text="Han er begyndt at bede fem gange om dagen. Er det et tegn?",
                            intent="express_worry", slots={"role": "parent", "signs": ["isolation"]},
                            requested_slot="kommune", situation={"signs": ["religion"]})
-    assert any("ikke i sig selv et tegn" in text for text in sent)
+    assert any("ikke i sig selv et tegn" in text for text in texts(sent))
     assert set(slots["signs"]) == {"isolation", "religion"}
 
 
@@ -532,7 +532,7 @@ def test_another_language_gets_a_short_answer_in_english_and_danish_with_the_num
 
 def test_english_questions_about_the_service_get_the_english_faq_answer(domain):
     def answer(name):
-        return messages.render(name)["text"]
+        return messages.render(name, **messages.response_values(name))["text"]
 
     asked = make_tracker(text="Can you explain what SSP is?", intent="english",
                          situation={"language": "en", "questions": ["faq/ssp"]})

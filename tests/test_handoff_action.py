@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_tracker, texts
+from conftest import as_sent, make_tracker, texts
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handoff, messages
@@ -53,7 +53,7 @@ def run(tracker):
         handoff.delivery.cache_clear()  # a closed delivery takes no more work; the next run makes its own
         return events
 
-    return asyncio.run(call()), dispatcher.messages
+    return asyncio.run(call()), [as_sent(message) for message in dispatcher.messages]
 
 
 def worried_parent_tracker(**slots):

@@ -32,8 +32,7 @@ def lix(text: str) -> tuple[float, int]:
 
 
 def danish_texts() -> list[tuple[str, str]]:
-    responses = {**yaml.safe_load((ROOT / "domain.yml").read_text())["responses"],
-                 **yaml.safe_load((ROOT / "actions" / "responses.yml").read_text())["responses"]}
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
     return [(name, variant["text"]) for name, variants in responses.items()
             if not name.endswith("_en") and name not in NOT_DANISH for variant in variants]
 

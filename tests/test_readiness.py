@@ -163,6 +163,7 @@ def test_the_summary_is_plain_text_to_copy_with_every_answer_and_the_advice_line
     template = domain["responses"]["utter_readiness_summary"][0]["text"]
     text = template.format_map({**contact_variables(), **{k: v for k, v in summary.items() if k.startswith("readiness_")}})
     assert summary["custom"] == {"copy": text}  # the whole summary, though the chat shows it in paragraphs
+    assert summary["text"] == text, "the copy is what Rasa sends"
     titles = {"yes": "Ja", "partly": "Delvist", "no": "Nej", "unknown": "Ved ikke"}
     for key, answer in zip(KEYS, answers):
         assert f"{label(domain, key)}: {titles[answer]}" in text

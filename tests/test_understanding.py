@@ -13,11 +13,11 @@ from bot.understanding.intents import resolve_intent, ruled_out
 from bot.understanding.reading import SituationReading
 from bot.understanding.safety_net import is_clearly_acute
 
-RESPONSES = Path(__file__).resolve().parents[1] / "actions" / "responses.yml"
+DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
 
 
 def _sign_button_payloads():
-    buttons = yaml.safe_load(RESPONSES.read_text())["responses"]["utter_ask_signs"][0]["buttons"]
+    buttons = yaml.safe_load(DOMAIN.read_text())["responses"]["utter_ask_signs"][0]["buttons"]
     return [b["payload"] for b in buttons if b["payload"] != "Spring over"]
 
 

@@ -2,9 +2,9 @@
 
 A conversation file (tests/conversations/*.yml, format in tests/conversations/README.md) holds what
 a user types and tags for what the answers must and must not contain. Each answer is traced back
-to the response that produced it (the templates in domain.yml and actions/responses.yml), and the
-tags name responses (tests/conversations/tags.yml), so a change of wording does not break a test
-while a change of meaning does.
+to the response that produced it (the templates in domain.yml), and the tags name responses
+(tests/conversations/tags.yml), so a change of wording does not break a test while a change of
+meaning does.
 """
 
 import json
@@ -41,9 +41,7 @@ def _normal(text: str) -> str:
 @cache
 def _templates() -> list[tuple[str, re.Pattern]]:
     """(response name, pattern) for every response the assistant can send, longest text first."""
-    raw = {}
-    for path, key in ((ROOT / "domain.yml", "responses"), (ROOT / "actions" / "responses.yml", "responses")):
-        raw.update(yaml.safe_load(path.read_text(encoding="utf-8"))[key])
+    raw = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
     templates = []
     for name, variants in raw.items():
         for variant in variants:
