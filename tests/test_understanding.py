@@ -58,9 +58,10 @@ def test_age_bands(text, band):
     [("en elev i 8. klasse", "13_17"), ("min søn på 15", "13_17"), ("en 17-årig", "13_17"),
      ("min datter er blevet 19", "18_24"), ("han har været der i 2 år", None), ("vi har boet her i 10 år", None),
      # English, and the writer's own age, which is not the age of the person of concern
-     ("their son is 16 and lately", "13_17"), ("a 16 year old boy", "13_17"),
+     ("their son is 16 and lately", "13_17"), ("a 16 year old boy", "13_17"), ("he's 17 and lives with his mum", "13_17"),
+     ("one of my students (15) posts", "13_17"), ("I am father of a boy 17 years", "13_17"), ("for 2 years now", None),
      ("Vi er 81 og 79 år og har et barnebarn på 17", "13_17"), ("jeg er 15 og bekymret for min ven", None),
-     ("I'm 45 and my son is 15", "13_17")],
+     ("I'm 45 and my son is 15", "13_17"), ("Jeg er en gammel mand på 81 og farfar til en knægt på 17", "13_17")],
 )
 def test_ages_mentioned_in_passing(text, band):
     assert mentioned_age_band(text) == band
@@ -161,9 +162,6 @@ def test_a_victim_or_a_bystander_reports_an_incident_but_a_parent_describing_the
     assert resolve_intent(["express_worry"], reading(incident="witness")) == "report_incident"
     worried = reading(incident="witness", role="parent", signs=("vandalism",))
     assert resolve_intent(["express_worry"], worried) == "express_worry"
-    teacher = reading(incident="witness", role="school_staff", signs=("threats",))
-    assert resolve_intent(["report_incident", "express_worry"], teacher) == "express_worry", \
-        "the classifier's incident gives way when the readers see a worry about a pupil"
 
 
 def test_a_victims_fear_is_answered_as_an_incident_not_as_a_crisis_alone():

@@ -24,7 +24,7 @@ _REQUESTS = frozenset({"faq", "request_human", "ask_contact"})
 def ruled_out(situation: SituationReading) -> frozenset[str]:
     """The intents the readers say a message is not, whatever the classifier guessed."""
     return frozenset(
-        {ACUTE, CRISIS, ENGLISH} | (set() if _is_an_incident_to_report(situation) else {INCIDENT})
+        {ACUTE, CRISIS, ENGLISH} | ({INCIDENT} if situation.incident == "none" else set())
     ) - {resolve_intent([], situation)}
 
 
@@ -38,8 +38,7 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return CRISIS  # a victim's fear or despair: the incident's help names Livslinien too
     # The classifier's guess of what the readers decide gives way to its next best guess.
     ranking = [intent for intent in ranking if intent not in {ACUTE, CRISIS, ENGLISH}]
-    if not _is_an_incident_to_report(situation):
-        # "a pupil threatens his classmates", "my son painted a swastika": a worry about that person
+    if situation.incident == "none":
         ranking = [intent for intent in ranking if intent != INCIDENT]
     predicted = ranking[0] if ranking else None
     if predicted not in _REQUESTS and _is_an_incident_to_report(situation):

@@ -234,6 +234,9 @@ class SituationReaders:
         sentences about school and family, so each sentence of a longer message is read as well.
         Only the serious groups are taken from single sentences, at their threshold plus a margin
         (data/readers.yml): missing one costs most, and the others read well on the whole message.
+        A sentence that tells what other people say or suspect ("Naboen siger kommunen vil tro vi
+        sender børn til al-Shabaab") is read only as part of the whole message, whose context tells
+        whether the suspicion has grounds.
         The same blur makes a long message about a daughter's new faith, her headscarf and the
         parents' fear look like a hate crime against her, and months of signs look like danger
         now: a hate crime, or danger now, read in the whole message counts only when one sentence
@@ -261,7 +264,7 @@ class SituationReaders:
             before = found[index]
             asked = single and is_question(unit) and topic != NO_QUESTION and topic not in before.questions
             found[index] = _InSentences(
-                before.serious | ({group for group in groups if group in _serious()} if single else set()),
+                before.serious | ({group for group in groups if group in _serious()} if single and not _hearsay(unit) else set()),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
                 max(before.acute, float(acute)),
                 before.questions + ((topic,) if asked else ()),
@@ -314,6 +317,16 @@ def _affirmed(text: str) -> str:
     parts = [clause for sentence in sentences(text) for clause in _CLAUSE_BREAK.split(sentence) if clause.strip()]
     kept = [clause for clause in parts if not _denies(clause)]
     return text if len(kept) == len(parts) else " ".join(kept)
+
+
+def _hearsay(sentence: str) -> bool:
+    """A sentence that tells what others than the person of concern say, think or fear."""
+    return bool(_hearsay_pattern().search(fold(sentence)))
+
+
+@cache
+def _hearsay_pattern() -> re.Pattern:
+    return word_start_pattern(settings()["signs"]["hearsay"])
 
 
 def _without_places(text: str) -> str:
