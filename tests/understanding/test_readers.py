@@ -7,7 +7,7 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import SituationReaders, _affirmed, _without_places, training_sets
+from bot.understanding.situation import SituationReaders, _affirmed, _hearsay, _without_places, training_sets
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -209,3 +209,10 @@ def test_the_language_of_a_message(text, language):
     from bot.understanding.language import language_of
 
     assert language_of(text) == language
+
+
+def test_what_lay_people_around_the_writer_say_is_hearsay_but_the_persons_own_words_are_not():
+    assert _hearsay("Nogle drenge i klassen siger hun skal 'sendes i træningslejr'")
+    assert _hearsay("Naboen siger kommunen vil tro vi sender børn til al-Shabaab")
+    assert not _hearsay("han siger at alle jøder skal dø")
+    assert not _hearsay("Hans lærer siger at han truer andre elever"), "a teacher's report is of what they saw"
