@@ -198,9 +198,13 @@ class SituationReaders:
         config = settings()["acute"]
         for text, signs, acute_probability, serious, role, incident, crisis, opinion, told, asked in rows:
             named = names_a_danger(text) and max(acute_probability, told.acute or 0.0) >= config["danger_word_probability"]
-            danger = bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
+            danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
+                      or bool(told.serious))
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
             located = told.acute is None or told.acute >= config["sentence_probability"]
+            language = language_of(text)
+            # The classifier takes every English message for `english`: it has no view on danger there.
+            opinion = opinion if language == "da" else None
             readings.append(SituationReading(
                 signs=tuple(signs),
                 acute=sure or (located and _is_acute(acute_probability, danger, opinion)),
@@ -208,7 +212,7 @@ class SituationReaders:
                 role=role,
                 incident=incident,
                 crisis=bool(crisis),
-                language=language_of(text),
+                language=language,
                 gives_place=any(place.home >= WEAK_HOME for place in read_places(text)),
                 questions=asked,
             ))
@@ -376,10 +380,12 @@ def _is_acute(probability: float, danger: bool, opinion: float | None = None) ->
 
     Time words ('nu', 'i aften', 'på vej') are everyday words; a message is only read as acute on
     a middling probability when it also describes violence, weapons, a crisis or a hate crime
-    (a serious sign at least `danger_sign_probability` probable: lower than its threshold as a sign).
+    (a serious sign at least `danger_sign_probability` probable in the whole message, lower than its
+    threshold as a sign, or one read in a single sentence of a longer message).
     In the lower part of that band, long descriptions of serious signs over time look alike to the
     reader, so the intent classifier (other features, other examples) must see acute danger too:
-    `opinion` is its confidence; without one (the reader alone), the band counts as acute.
+    `opinion` is its confidence; without one (the reader alone, or an English message, which the
+    classifier takes for `english` whatever it says), the band counts as acute.
     """
     config = settings()["acute"]
     if probability >= config["threshold_alone"]:
