@@ -73,19 +73,17 @@ def training_sets(examples: dict[str, list], everyday: Sequence[str] = (),
     - `questions`: questions about the service with their FAQ topic (Rasa's faq examples); every
       other example asks none ("hvad skal jeg gøre?" in a worry is the worry's own question).
     - sign examples describe what a person does over time: not acute (unless the safety net says
-      so); no hate crime to report when they describe no crime (sharing propaganda or wanting a
-      group removed is a worry about a person), or a crime done by the person of concern ("min søn
-      malede hagekors på moskeen": the worry's routes name the police); an example that is also
-      a witness's or victim's report says so with `incident:`. Without a sign of loneliness or
-      mental health, no crisis.
+      so); without a sign that describes a crime (violence, weapons, threats, vandalism), no hate
+      crime (sharing propaganda or wanting a group removed is a worry about a person, not an
+      incident to report); without a sign of loneliness or mental health, no crisis.
     """
     sets = {name: TrainingSet() for name in ("signs", "acute", "crisis", "incident", "role", "question")}
     for example in examples["signs"]:
         sets["signs"].add(example["text"], example["signs"])
         if not is_clearly_acute(example["text"]):
             sets["acute"].add(example["text"], [])
-        if "incident" in example or not _crimes().intersection(example["signs"]) or _names_the_doer(example["text"]):
-            sets["incident"].add(example["text"], example.get("incident", "none"))
+        if not _crimes().intersection(example["signs"]):
+            sets["incident"].add(example["text"], "none")
         if "wellbeing" not in example["signs"]:
             sets["crisis"].add(example["text"], [])
     for example in examples["urgency"]:
@@ -352,17 +350,6 @@ def is_question(sentence: str) -> bool:
 @cache
 def _question_words() -> re.Pattern:
     return word_start_pattern([rf"{word}\b" for word in settings()["question"]["question_words"]])
-
-
-def _names_the_doer(text: str) -> bool:
-    """Whether a sign example says who did what it describes (a person of concern), unlike a bare
-    answer such as "hærværk", which read alone is also a witness's report."""
-    return bool(_doers().search(fold(text)))
-
-
-@cache
-def _doers() -> re.Pattern:
-    return word_start_pattern([rf"{word}\b" for word in settings()["incident"]["doers"]])
 
 
 @cache

@@ -52,9 +52,7 @@ def test_the_saved_feature_space_leaves_the_encoder_out(space):
 def test_every_reader_also_learns_what_it_is_not_about():
     examples = {
         "signs": [{"text": "han truer andre", "signs": ["threats"]}, {"text": "hun er ensom", "signs": ["wellbeing"]},
-                  {"text": "han deler videoer af angreb", "signs": ["violent_messages"]},
-                  {"text": "hærværk", "signs": ["vandalism"]},
-                  {"text": "naboens søn har sprayet 'ud' på vores dør", "signs": ["vandalism"], "incident": "victim"}],
+                  {"text": "han deler videoer af angreb", "signs": ["violent_messages"]}],
         "urgency": [{"text": "han har en kniv lige nu", "acute": True}],
         "incidents": [{"text": "de malede hagekors på moskeen", "incident": "witness", "crisis": False}],
         "roles": [{"text": "jeg er hans mor", "role": "parent"}],
@@ -69,10 +67,7 @@ def test_every_reader_also_learns_what_it_is_not_about():
     assert ("hej", []) in zip(sets["acute"].texts, sets["acute"].labels)
     assert ("han truer andre", []) in zip(sets["acute"].texts, sets["acute"].labels), "signs over time are not acute"
     assert "hun er ensom" not in sets["crisis"].texts, "loneliness is not a sure 'no crisis'"
-    incidents = list(zip(sets["incident"].texts, sets["incident"].labels))
-    assert ("han truer andre", "none") in incidents, "a crime done by the person of concern is a worry"
-    assert "hærværk" not in sets["incident"].texts, "a bare crime may be a witness's report"
-    assert ("naboens søn har sprayet 'ud' på vores dør", "victim") in incidents, "an example may say it is one"
+    assert "han truer andre" not in sets["incident"].texts, "a sign that describes a crime may be a hate crime"
     assert ("han deler videoer af angreb", "none") in zip(sets["incident"].texts, sets["incident"].labels)
     assert ("tak for hjælpen", "unknown") in zip(sets["role"].texts, sets["role"].labels)
     assert ("vi kører til lufthavnen nu", []) in zip(sets["crisis"].texts, sets["crisis"].labels)
