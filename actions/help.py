@@ -25,7 +25,7 @@ from actions.recommend import (
 )
 from actions.worry_form import facts_told
 from bot.knowledge.answers import english_question_confidence
-from bot.knowledge.places import PlaceMatch, lookup_place, read_places
+from bot.knowledge.places import PlaceMatch, answered_home, lookup_place, read_places
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids
 
@@ -172,17 +172,17 @@ def _english_questions(tracker: Tracker) -> list[str]:
     return [topic for topic in topics if topic in _ENGLISH_FAQ]
 
 
-# Writers worried about someone else, who are asked where that person lives.
 def _place_answered(tracker: Tracker) -> PlaceMatch | None:
     """The place named in a reply to the English question of where the person lives ("Helsingør,
     he lives at the school"), however it is worded, as the guided questions take a kommune."""
     last_said = next((event for event in reversed(tracker.events) if event.get("event") == "bot"), None)
     if not last_said or last_said.get("text") != render("utter_ask_kommune_en")["text"]:
         return None
-    named = next((mention for mention in read_places(latest_text(tracker)) if mention.kommune), None)
+    named = answered_home([mention for mention in read_places(latest_text(tracker)) if mention.kommune])
     return lookup_place(named.kommune) if named else None
 
 
+# Writers worried about someone else, who are asked where that person lives.
 _ENGLISH_ASKS_WHERE_FOR = {Role.PARENT, Role.RELATIVE, Role.FRIEND, Role.SCHOOL_STAFF, Role.PROFESSIONAL, Role.KOMMUNE}
 
 

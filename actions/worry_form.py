@@ -40,7 +40,7 @@ from bot.knowledge.answers import (
     plain_role_answer_words,
     sign_button_groups,
 )
-from bot.knowledge.places import WEAK_HOME, is_correction, kommune_names, lookup_place, read_places, residence
+from bot.knowledge.places import WEAK_HOME, answered_home, is_correction, kommune_names, lookup_place, read_places, residence
 from bot.knowledge.routing import Role
 from bot.knowledge.signs import findings_from_ids
 
@@ -198,7 +198,7 @@ def _kommune_from(tracker: Tracker, use: Use) -> str | None:
     mentions = [mention for mention in read_places(latest_text(tracker)) if mention.kommune]
     current = tracker.get_slot("kommune")
     if use is Use.ANSWER and _asked_for(tracker, "kommune"):
-        chosen = residence(mentions) or (mentions[0] if mentions else None)
+        chosen = answered_home(mentions)
     elif current in (None, UNKNOWN):
         # Not asked: only where the person lives, not where the writer lives ("jeg bor selv i ...").
         chosen = residence([m for m in mentions if m.home >= WEAK_HOME])

@@ -257,3 +257,9 @@ def residence(mentions: list[PlaceMention]) -> PlaceMention | None:
     """The mention that says most firmly where the person lives (the later one on a tie), or None."""
     homes = [mention for mention in mentions if mention.home > NOT_HOME]
     return max(reversed(homes), key=lambda mention: mention.home) if homes else None
+
+
+def answered_home(mentions: list[PlaceMention]) -> PlaceMention | None:
+    """The place an answer to "where does the person live?" gives: where it says they live, else
+    the first place it names ("Helsingør, he lives at the school")."""
+    return residence(mentions) or (mentions[0] if mentions else None)
