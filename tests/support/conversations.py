@@ -146,12 +146,15 @@ def _other_districts(tag: str, replies: list[Reply]) -> list[str]:
     return [name for name in district_names() if name != expected and any(name in reply.text for reply in replies)]
 
 
-def _check(where: str, expect: list[str], forbid: list[str], replies: list[Reply], turn_level: bool) -> list[str]:
+def _check(where: str, expect: list[str], forbid: list[str], replies: list[Reply], turn_level: bool,
+           sole_district_in: list[Reply] | None = None) -> list[str]:
+    """`sole_district_in`: the replies in which a `district:` tag's district must be the only one
+    named (default: `replies`)."""
     failures = []
     for tag in expect:
         if not _satisfied(tag, replies, first_answer=turn_level):
             failures.append(f"{where}: expected {tag}")
-        if tag.startswith("district:") and (others := _other_districts(tag, replies)):
+        if tag.startswith("district:") and (others := _other_districts(tag, sole_district_in or replies)):
             failures.append(f"{where}: {tag} but also named {', '.join(others)}")
     failures += [f"{where}: forbidden {tag}" for tag in forbid if _satisfied(tag, replies)]
     return failures
@@ -199,6 +202,10 @@ def play(conversation: dict, base_url: str) -> Outcome:
     chat = WebChat(base_url)
     answers = {key: str(value) for key, value in (conversation.get("answers") or {}).items()}
     used: set[str] = set()
+    # In a conversation about a corrected place, the district of the place first given is named
+    # before the correction: the outcome's district must be the only one from the author's last
+    # turn that expects a district on.
+    corrected_from = 0
 
     def say(text: str) -> list[Reply]:
         replies = chat.send(text)
@@ -216,12 +223,16 @@ def play(conversation: dict, base_url: str) -> Outcome:
                 say(answer)
             continue
         replies = say(step["say"])
+        if "correction" in (conversation.get("covers") or []) and any(
+                tag.startswith("district:") for tag in step.get("expect") or []):
+            corrected_from = len(outcome.turns) - 1
         outcome.failures += _check(f"turn {number}", list(step.get("expect") or []), list(step.get("forbid") or []),
                                    replies, turn_level=True)
     everything = [reply for turn in outcome.turns for reply in turn.replies]
     final = conversation.get("outcome") or {}
     outcome.failures += _check("outcome", list(final.get("expect") or []), list(final.get("forbid") or []),
-                               everything, turn_level=False)
+                               everything, turn_level=False,
+                               sole_district_in=[reply for turn in outcome.turns[corrected_from:] for reply in turn.replies])
     outcome.notices = chat.notices
     return outcome
 
