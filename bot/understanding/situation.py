@@ -199,13 +199,16 @@ class SituationReaders:
             danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
                       or bool(told.serious))
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
+            # One sentence of a long letter that is surely about danger now, among a danger the
+            # whole message tells of, is not diluted by the sentences around it.
+            sure_in_a_sentence = danger and (told.acute or 0.0) >= config["sentence_alone"]
             located = told.acute is None or told.acute >= config["sentence_probability"]
             language = language_of(text)
             # The classifier takes every English message for `english`: it has no view on danger there.
             opinion = opinion if language == "da" else None
             readings.append(SituationReading(
                 signs=tuple(signs),
-                acute=sure or (located and _is_acute(acute_probability, danger, opinion)),
+                acute=sure or sure_in_a_sentence or (located and _is_acute(acute_probability, danger, opinion)),
                 acute_sure=sure,
                 role=role,
                 incident=incident,
