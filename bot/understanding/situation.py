@@ -199,17 +199,13 @@ class SituationReaders:
             danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
                       or bool(told.serious))
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
-            # In the middle band, one sentence of a long letter that is surely about danger now
-            # seconds the reader as the classifier would: the sentences around it dilute the whole.
-            sure_in_a_sentence = (danger and (told.acute or 0.0) >= config["sentence_alone"]
-                                  and acute_probability >= config["threshold_with_danger_and_classifier"])
             located = told.acute is None or told.acute >= config["sentence_probability"]
             language = language_of(text)
             # The classifier takes every English message for `english`: it has no view on danger there.
             opinion = opinion if language == "da" else None
             readings.append(SituationReading(
                 signs=tuple(signs),
-                acute=sure or sure_in_a_sentence or (located and _is_acute(acute_probability, danger, opinion)),
+                acute=sure or (located and _is_acute(acute_probability, danger, opinion)),
                 acute_sure=sure,
                 role=role,
                 incident=incident,
