@@ -139,6 +139,13 @@ def test_a_shared_name_follows_the_city_named_with_it():
 def test_a_correction_is_recognised():
     assert all(mention.correction for mention in read_places("nej, vi bor faktisk i Odense"))
     assert not any(mention.correction for mention in read_places("vi bor i Odense"))
+    assert all(mention.correction for mention in read_places("16. og sorry autocorrect, det er RINGSTED ikke ringe"))
+    assert all(mention.correction for mention in read_places("det er Ringsted, ikke Ringe"))
+
+
+def test_gram_is_a_town_only_where_a_place_is_meant():
+    assert residence(read_places("Grindsted er hvor hans forældre bor, vi bor i Gram.")).kommune == "Haderslev"
+    assert read_places("Tilsæt 100 gram mel") == []
 
 
 def test_where_a_relative_of_the_person_lives_is_not_their_home():
