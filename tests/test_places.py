@@ -143,6 +143,11 @@ def test_a_correction_is_recognised():
     assert all(mention.correction for mention in read_places("det er Ringsted, ikke Ringe"))
 
 
+def test_a_neighbours_place_here_is_the_persons_place():
+    assert residence(read_places("Jeg er nabo til en familie her i Stege og er bekymret for deres dreng")).kommune == "Vordingborg"
+    assert residence(read_places("Jeg bor ved siden af en ung mand her i Gram.")).kommune == "Haderslev"
+
+
 def test_gram_is_a_town_only_where_a_place_is_meant():
     assert residence(read_places("Grindsted er hvor hans forældre bor, vi bor i Gram.")).kommune == "Haderslev"
     assert read_places("Tilsæt 100 gram mel") == []
