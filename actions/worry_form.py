@@ -158,7 +158,8 @@ def _corrects_another_answer(tracker: Tracker) -> bool:
 
 def _say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
     """Explain what we need, unless the message told us something else useful (then just ask again)."""
-    if not _signs_in(tracker) and not read_places(latest_text(tracker)):
+    text = latest_text(tracker)
+    if not _signs_in(tracker) and not read_places(text) and not mentioned_age_band(text):
         say(dispatcher, response)
 
 

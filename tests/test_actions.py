@@ -292,6 +292,13 @@ def test_an_unsure_faq_topic_or_a_plain_answer_is_not_taken_for_a_question(domai
     assert place[0]["kommune"] == "Odense" and "utter_faq/infohus" not in names(place[1])
 
 
+def test_an_age_given_when_the_kommune_was_asked_is_kept_without_a_not_understood(domain):
+    slots, sent = form_run(domain, text="han er 18 tror jeg. nej vent han er 17", intent="express_worry",
+                           slots={"role": "school_staff"}, requested_slot="kommune")
+    assert slots.get("age_band") == "13_17"
+    assert "utter_kommune_not_understood" not in names(sent)
+
+
 def test_questions_inside_a_long_first_message_are_answered_before_the_guided_questions(domain):
     text = "Min bror har delt en video hvor en mand siger at jøder skal dræbes. Hvad er et infohus egentlig?"
     slots, sent = form_run(domain, text=text, intent="express_worry",

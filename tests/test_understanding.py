@@ -61,7 +61,9 @@ def test_age_bands(text, band):
      ("their son is 16 and lately", "13_17"), ("a 16 year old boy", "13_17"), ("he's 17 and lives with his mum", "13_17"),
      ("one of my students (15) posts", "13_17"), ("I am father of a boy 17 years", "13_17"), ("for 2 years now", None),
      ("Vi er 81 og 79 år og har et barnebarn på 17", "13_17"), ("jeg er 15 og bekymret for min ven", None),
-     ("I'm 45 and my son is 15", "13_17"), ("Jeg er en gammel mand på 81 og farfar til en knægt på 17", "13_17")],
+     ("I'm 45 and my son is 15", "13_17"), ("Jeg er en gammel mand på 81 og farfar til en knægt på 17", "13_17"),
+     # a correction: the last age
+     ("han er 18 tror jeg. nej vent han er 17, han er en af de yngste på holdet", "13_17")],
 )
 def test_ages_mentioned_in_passing(text, band):
     assert mentioned_age_band(text) == band

@@ -113,8 +113,9 @@ def mentioned_age_band(text: str) -> str | None:
     folded = _folded_without_writers_age(text)
     age = _age_from_grade(folded)
     if age is None:
-        match = next((m for m in (p.search(folded) for p in _age_mentions()) if m), None)
-        age = int(match.group(1)) if match else None
+        mentions = sorted((m for pattern in _age_mentions() for m in pattern.finditer(folded)), key=lambda m: m.start())
+        # "han er 18 tror jeg. nej vent han er 17": the corrected age is the last one.
+        age = int((mentions[-1] if is_correction(text) else mentions[0]).group(1)) if mentions else None
     band = _band_for_age(age) if age is not None else None
     return band.id if band else None
 
