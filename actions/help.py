@@ -102,6 +102,23 @@ class ActionCrisisHelp(Action):
         return []
 
 
+class ActionAnswerOtherQuestions(Action):
+    """After the FAQ selector's answer, the answers to the other questions of the same message
+    ("hvad er et infohus? og hvad menes der med den danske model?"), as the question reader found them."""
+
+    def name(self) -> str:
+        return "action_answer_other_questions"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        answered = faq_topic(tracker, 0.0)
+        for topic in latest_situation(tracker).questions:
+            if topic != answered:
+                say(dispatcher, f"utter_{topic}")
+        return []
+
+
 class ActionGiveContacts(Action):
     """The numbers that matter, plus the user's infohus when the kommune is known, and the answers
     to the questions asked with them ("what is this hotline, is it the police?")."""

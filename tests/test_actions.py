@@ -13,7 +13,14 @@ from actions.fallback import (
     ActionDefaultFallback,
     ActionHandleOutOfScope,
 )
-from actions.help import ActionAcuteDanger, ActionCrisisHelp, ActionGiveContacts, ActionIncidentHelp, ActionReplyInEnglish
+from actions.help import (
+    ActionAcuteDanger,
+    ActionAnswerOtherQuestions,
+    ActionCrisisHelp,
+    ActionGiveContacts,
+    ActionIncidentHelp,
+    ActionReplyInEnglish,
+)
 from actions.recommend import ActionRecommendRoute, ActionSupportSelf
 from actions.session import ActionSessionStart
 from actions.worry_form import ActionAskKommune, ActionAskSigns, ValidateWorryForm
@@ -297,6 +304,15 @@ def test_an_age_given_when_the_kommune_was_asked_is_kept_without_a_not_understoo
                            slots={"role": "school_staff"}, requested_slot="kommune")
     assert slots.get("age_band") == "13_17"
     assert "utter_kommune_not_understood" not in names(sent)
+
+
+def test_every_question_of_a_message_is_answered_not_only_the_faq_selectors(domain):
+    tracker = make_tracker(text="hvad er et infohus? og hvad menes der med den danske model?", intent="faq",
+                           situation={"questions": ["faq/infohus", "faq/danish_model"]}, faq=("faq/danish_model", 0.9))
+    _, sent = run_action(ActionAnswerOtherQuestions(), tracker, domain)
+    assert names(sent) == ["utter_faq/infohus"], "the selector's topic is answered by utter_faq itself"
+    one = make_tracker(text="hvad er SSP?", intent="faq", situation={"questions": ["faq/ssp"]}, faq=("faq/ssp", 0.99))
+    assert run_action(ActionAnswerOtherQuestions(), one, domain)[1] == []
 
 
 def test_questions_inside_a_long_first_message_are_answered_before_the_guided_questions(domain):
