@@ -7,7 +7,7 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import SituationReaders, _affirmed, _hearsay, _without_places, training_sets
+from bot.understanding.situation import SituationReaders, _affirmed, _hearsay, _without_places, is_question, training_sets
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -163,6 +163,18 @@ def test_a_sentence_that_denies_a_sign_tells_none(threat_readers):
     assert _affirmed("Han har en kniv, men ingen pistol.") == "Han har en kniv"
     assert _affirmed("Ingen tvivl om at han truer læreren.") == "Ingen tvivl om at han truer læreren."
     assert _affirmed("Han vil ikke gå i skole mere.") == "Han vil ikke gå i skole mere.", "a change, not a denial"
+
+
+@pytest.mark.parametrize("sentence, asked", [
+    ("hvad er det overhovedet", True),
+    ("Før jeg gør det, vil jeg gerne vide, om min henvendelse forbliver anonym", True),
+    ("jeg vil gerne spørge om man kan være anonym", True),
+    ("Min søn er begyndt at gå i moské", False),
+    ("Jeg vil ikke have at mit barnebarn havner i et kartotek", False),
+    ("Han gider ikke forklare sig over for os", False),
+])
+def test_a_question_is_told_by_its_mark_or_its_words(sentence, asked):
+    assert is_question(sentence) is asked
 
 
 def test_place_names_are_not_read_for_signs():
