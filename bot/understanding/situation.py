@@ -171,8 +171,9 @@ class SituationReaders:
         in_affirmed = in_sentences if affirmed == list(texts) else self._read_sentences(
             [remains or text for remains, text in zip(affirmed, texts)])
         signs_read = [
-            (signs + [group for group in sorted(told.serious or ()) if group not in signs]) if remains else []
-            for signs, told, remains in zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed)
+            with_sentence_signs(signs, told.serious, {group: sign_scores[group][index] for group in _serious()})
+            if remains else []
+            for index, (signs, told, remains) in enumerate(zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed))
         ]
         serious_probability = np.where([bool(remains) for remains in affirmed], serious_probability, 0.0)
         incidents = [
@@ -272,6 +273,15 @@ class SituationReaders:
                 before.questions + ((topic,) if asked else ()),
             )
         return found
+
+
+def with_sentence_signs(signs: list[str], in_sentences: set[str] | None, whole: dict[str, float]) -> list[str]:
+    """The sign groups of the whole message, and the serious groups told in one of its sentences
+    that the whole message gives some weight too (`sentence_whole_floor`): "hendes far truer med at
+    tage hendes telefon" is a threat as a sentence, not in a message about a daughter's political
+    engagement."""
+    floor = settings()["signs"]["sentence_whole_floor"]
+    return signs + [group for group in sorted(in_sentences or ()) if group not in signs and whole[group] >= floor]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import SituationReaders, _affirmed, _hearsay, _without_places, is_question, training_sets
+from bot.understanding.situation import (SituationReaders, _affirmed, _hearsay, _without_places, is_question,
+                                         training_sets, with_sentence_signs)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -151,6 +152,13 @@ def test_a_serious_sign_told_in_one_sentence_of_a_long_message_is_read_there(thr
     assert (told.serious, told.crime, nothing.serious, nothing.crime) == ({"threats"}, True, set(), False)
     assert told.acute > 0.5 > nothing.acute, "the likeliest sentence (or pair) for danger now"
     assert one_sentence.serious is one_sentence.crime is one_sentence.acute is None
+
+
+def test_a_serious_sign_of_one_sentence_needs_some_weight_in_the_whole_message():
+    whole = {"threats": 0.3, "weapons": 0.01}
+    assert with_sentence_signs(["politics"], {"threats", "weapons"}, whole) == ["politics", "threats"]
+    assert with_sentence_signs(["threats"], {"threats"}, whole) == ["threats"], "not twice"
+    assert with_sentence_signs([], None, whole) == []
 
 
 def test_a_sentence_that_denies_a_sign_tells_none(threat_readers):
