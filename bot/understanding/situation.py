@@ -206,7 +206,7 @@ class SituationReaders:
             opinion = opinion if language == "da" else None
             readings.append(SituationReading(
                 signs=tuple(signs),
-                acute=sure or (located and _is_acute(acute_probability, danger, opinion)),
+                acute=sure or (located and _is_acute(acute_probability, danger, opinion, told.acute)),
                 acute_sure=sure,
                 role=role,
                 incident=incident,
@@ -372,7 +372,7 @@ def _serious() -> frozenset[str]:
     return frozenset(group.id for group in sign_groups().values() if group.severity == "serious")
 
 
-def _is_acute(probability: float, danger: bool, opinion: float | None = None) -> bool:
+def _is_acute(probability: float, danger: bool, opinion: float | None = None, sentence: float | None = None) -> bool:
     """Danger now: very probable on its own, or probable where the other readers see a danger too.
 
     Time words ('nu', 'i aften', 'på vej') are everyday words; a message is only read as acute on
@@ -382,7 +382,9 @@ def _is_acute(probability: float, danger: bool, opinion: float | None = None) ->
     In the lower part of that band, long descriptions of serious signs over time look alike to the
     reader, so the intent classifier (other features, other examples) must see acute danger too:
     `opinion` is its confidence; without one (the reader alone, or an English message, which the
-    classifier takes for `english` whatever it says), the band counts as acute.
+    classifier takes for `english` whatever it says), the band counts as acute. One sentence of a
+    long letter at least `sentence_alone` probably about danger now (`sentence`) seconds the reader
+    too: the sentences around it dilute the whole message for the classifier as for the reader.
     """
     config = settings()["acute"]
     if probability >= config["threshold_alone"]:
@@ -391,7 +393,8 @@ def _is_acute(probability: float, danger: bool, opinion: float | None = None) ->
         return False
     if probability >= config["threshold_with_danger"]:
         return True
-    seconded = opinion is None or opinion >= config["classifier_minimum"]
+    seconded = (opinion is None or opinion >= config["classifier_minimum"]
+                or (sentence or 0.0) >= config["sentence_alone"])
     return seconded and probability >= config["threshold_with_danger_and_classifier"]
 
 

@@ -86,6 +86,11 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     assert not _is_acute(low, danger=True, opinion=minimum / 2), "the classifier sees no acute danger"
     assert _is_acute(low, danger=True, opinion=None), "without a second opinion the band counts"
     assert not _is_acute(low - 0.01, danger=True, opinion=1.0)
+    sure_sentence = config["sentence_alone"]
+    assert _is_acute(low, danger=True, opinion=0.0, sentence=sure_sentence), "one sentence of a long letter seconds"
+    assert not _is_acute(low, danger=True, opinion=0.0, sentence=sure_sentence - 0.01)
+    assert not _is_acute(low - 0.01, danger=True, opinion=0.0, sentence=1.0), "only in the band"
+    assert not _is_acute(with_danger, danger=False, sentence=1.0), "only with a danger"
 
 
 @pytest.mark.parametrize(("text", "near", "far"), [
