@@ -135,13 +135,17 @@ def dispatch_routes(
                 say(dispatcher, "utter_self_while_closed")
 
 
-def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:
-    """Say what the signs mean, kindly, and never treat faith or opinions as signs."""
+def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings, nothing_else: bool = False) -> None:
+    """Say what the signs mean, kindly, and never treat faith or opinions as signs. When no sign was
+    read and the writer said nothing more was noticed (`nothing_else`), say that what was told is
+    no sign in itself, and which signs would be."""
     if findings.serious:
         say(dispatcher, "utter_assessment_serious", sign_labels=", ".join(labels(findings.serious)))
     elif findings.combination:
         name = "utter_assessment_combination_several" if findings.several_changes else "utter_assessment_combination"
         say(dispatcher, name, sign_labels=", ".join(labels(findings.combination)))
+    elif nothing_else and not findings.not_a_sign:
+        say(dispatcher, "utter_assessment_no_sign")
     else:
         say(dispatcher, "utter_assessment_unclear")
     say_not_a_sign(dispatcher, findings)
@@ -170,7 +174,8 @@ class ActionRecommendRoute(Action):
         if for_self:
             say(dispatcher, "utter_self_support")
         else:
-            dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)))
+            dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)),
+                                nothing_else=bool(tracker.get_slot("nothing_else_noticed")))
         dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), role=situation.role,
                         infohus_if_it_persists=not situation.serious_signs)
         say(dispatcher, "utter_route_outro")

@@ -38,6 +38,7 @@ from bot.knowledge.answers import (
     mentioned_age_band,
     parse_age_band,
     plain_role_answer_words,
+    says_nothing_else,
     sign_button_groups,
 )
 from bot.knowledge.places import WEAK_HOME, answered_home, is_correction, kommune_names, lookup_place, read_places, residence
@@ -98,9 +99,10 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
         return Use.ANSWER
-    if requested == "signs" and intent == "out_of_scope" and not _is_question(tracker):
+    if requested == "signs" and intent in ("out_of_scope", "faq") and not _is_question(tracker):
         # What was noticed, in words the classifier does not know ("long family holiday in
-        # Pakistan, nothing else"): an answer, never "Det kan jeg desværre ikke hjælpe med".
+        # Pakistan, nothing else") or takes for a question ("ingen, kun rejsen til familien i
+        # Somalia"): an answer, never "Det kan jeg desværre ikke hjælpe med" or an FAQ.
         return Use.ANSWER
     if requested and is_skip(text):
         return Use.ANSWER
@@ -350,7 +352,8 @@ class ValidateWorryForm(FormValidationAction):
                 say_not_a_sign(dispatcher, findings_from_ids(list(_signs_in(tracker))))
             # Danger now read as possible, not sure: the advice starts with the emergency number.
             acute = {"acute": True} if latest_intent(tracker) == "acute_danger" else {}
-            return {"signs": told, "noted_signs": [], **also, **acute}
+            nothing_else = {"nothing_else_noticed": True} if answered and says_nothing_else(latest_text(tracker)) else {}
+            return {"signs": told, "noted_signs": [], **also, **acute, **nothing_else}
         # Said at once, so that "is it a sign that she prays?" is answered before the next question.
         say_not_a_sign(dispatcher, findings_from_ids([s for s in told if s not in _noted(tracker)]))
         return {"signs": None, "noted_signs": told, **also}

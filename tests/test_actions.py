@@ -794,3 +794,23 @@ def test_a_correction_without_where_they_live_takes_the_place_it_corrects_to(dom
     slots, _ = form_events(domain, text="nej undskyld, ikke Køge men Kolding", intent="express_worry",
                            slots={"role": "parent", "kommune": "Køge", "age_band": "13_17", "signs": ["threats"]})
     assert slots["kommune"] == "Kolding"
+
+
+def test_what_was_noticed_that_the_classifier_takes_for_a_question_is_the_answer(domain):
+    known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
+    slots, sent = form_run(domain, text="ingen ting, vi skal bare besoge familie", intent="faq", slots=known,
+                           requested_slot="signs", situation={"signs": []}, faq=("faq/what_happens", 0.9))
+    assert slots["signs"] == [] and slots["nothing_else_noticed"] is True
+    assert not any(name.startswith("utter_faq") for name in names(sent))
+
+
+def test_nothing_noticed_beyond_what_was_told_and_no_sign_read_is_said_to_be_no_sign(domain):
+    def advice(**slots):
+        known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17", **slots}
+        return names(run_action(ActionRecommendRoute(), make_tracker(slots=known), domain)[1])
+
+    assert "utter_assessment_no_sign" in advice(signs=[], nothing_else_noticed=True)
+    assert "utter_assessment_unclear" in advice(signs=[]), "without the writer's word, no verdict"
+    assert "utter_assessment_serious" in advice(signs=["violence"], nothing_else_noticed=True)
+    faith = advice(signs=["religion"], nothing_else_noticed=True)
+    assert "utter_not_a_sign" in faith and "utter_assessment_no_sign" not in faith, "said once, on the topic"

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pathlib import Path
 
-from bot.knowledge.answers import is_skip, mentioned_age_band, parse_age_band, sign_button_groups
+from bot.knowledge.answers import is_skip, mentioned_age_band, parse_age_band, says_nothing_else, sign_button_groups
 from bot.knowledge.signs import sign_groups
 from bot.knowledge.text import sentences
 from bot.understanding.intents import resolve_intent, ruled_out
@@ -76,6 +76,19 @@ def test_skip_answers(text):
 
 def test_a_real_answer_is_not_a_skip():
     assert not is_skip("Odense")
+
+
+@pytest.mark.parametrize(("answer", "nothing_else"), [
+    ("ingenting, han er sød og rolig", True),
+    ("kun gaming snak i frikvarteret, ellers ingenting", True),
+    ("Ingen ting, vi skal bare besoge familie", True),
+    ("hun er glad og har venner, intet andet", True),
+    ("han har fået nye venner", False),
+    ("kunstig intelligens og computerspil", False),
+    ("bandeord og vrede", False),
+])
+def test_an_answer_that_says_nothing_more_was_noticed(answer, nothing_else):
+    assert says_nothing_else(answer) is nothing_else
 
 
 # -- the safety net under the acute reader: unmistakable only ----------------------------------------

@@ -55,6 +55,21 @@ def is_skip(text: str) -> bool:
     return fold_key(text) in _skip_keys()
 
 
+@cache
+def _nothing_else() -> tuple[re.Pattern, re.Pattern]:
+    words = _vocab()["nothing_else"]
+    first = word_start_pattern(words["first_words"]).pattern
+    return re.compile(rf"^\W*{first}(?!\w)"), word_start_pattern([rf"{phrase}(?!\w)" for phrase in words["phrases"]])
+
+
+def says_nothing_else(text: str) -> bool:
+    """Whether an answer to 'what have you noticed?' says nothing was noticed beyond what was told
+    ('ingenting, han er sød og rolig', 'kun det med gaming')."""
+    first, anywhere = _nothing_else()
+    folded = fold(text)
+    return bool(first.match(folded) or anywhere.search(folded))
+
+
 def sign_button_groups(text: str) -> tuple[str, ...] | None:
     """The sign groups of one of the guided question's buttons, or None for any other text."""
     return next((tuple(groups) for title, groups in _vocab()["sign_buttons"].items() if title == text.strip()), None)
