@@ -171,7 +171,9 @@ class SituationReaders:
         in_affirmed = in_sentences if affirmed == list(texts) else self._read_sentences(
             [remains or text for remains, text in zip(affirmed, texts)])
         signs_read = [
-            with_sentence_signs(signs, told.serious, {group: sign_scores[group][index] for group in _serious()})
+            without_lawful_weapons(
+                with_sentence_signs(signs, told.serious, {group: sign_scores[group][index] for group in _serious()}),
+                remains)
             if remains else []
             for index, (signs, told, remains) in enumerate(zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed))
         ]
@@ -282,6 +284,21 @@ def with_sentence_signs(signs: list[str], in_sentences: set[str] | None, whole: 
     engagement."""
     floor = settings()["signs"]["sentence_whole_floor"]
     return signs + [group for group in sorted(in_sentences or ()) if group not in signs and whole[group] >= floor]
+
+
+def without_lawful_weapons(signs: list[str], text: str) -> list[str]:
+    """Weapons as the only serious sign of a message that tells of a lawful use of them (a hunter's
+    jagttegn, a collector's licence, a shooting club, Hjemmeværnet, airsoft) are no sign: weapons
+    in hostile hands come with another serious sign (threats, a violent group, absolute solutions).
+    The acute reader still weighs them as a danger."""
+    if [sign for sign in signs if sign in _serious()] != ["weapons"] or not _lawful_weapons().search(fold(text)):
+        return signs
+    return [sign for sign in signs if sign != "weapons"]
+
+
+@cache
+def _lawful_weapons() -> re.Pattern:
+    return word_start_pattern(settings()["signs"]["lawful_weapons"])
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
 from bot.understanding.situation import (SituationReaders, _affirmed, _hearsay, _without_places, is_question,
-                                         training_sets, with_sentence_signs)
+                                         training_sets, with_sentence_signs, without_lawful_weapons)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -164,6 +164,13 @@ def test_a_serious_sign_of_one_sentence_needs_some_weight_in_the_whole_message()
     assert with_sentence_signs(["politics"], {"threats", "weapons"}, whole) == ["politics", "threats"]
     assert with_sentence_signs(["threats"], {"threats"}, whole) == ["threats"], "not twice"
     assert with_sentence_signs([], None, whole) == []
+
+
+def test_weapons_alone_in_a_lawful_use_are_no_sign():
+    assert without_lawful_weapons(["weapons"], "Han har jagttegn og går på jagt med sin far") == []
+    assert without_lawful_weapons(["weapons", "isolation"], "Hun er i Hjemmeværnet") == ["isolation"]
+    assert without_lawful_weapons(["weapons", "threats"], "Han har jagttegn og truer naboen") == ["weapons", "threats"]
+    assert without_lawful_weapons(["weapons"], "han kommer med sin fars jagtgevær") == ["weapons"], "no lawful use told"
 
 
 def test_a_sentence_that_denies_a_sign_tells_none(threat_readers):
