@@ -86,6 +86,8 @@ def test_a_real_answer_is_not_a_skip():
     ("han har fået nye venner", False),
     ("kunstig intelligens og computerspil", False),
     ("bandeord og vrede", False),
+    ("ingen anelse", False),
+    ("nej tak", False),
 ])
 def test_an_answer_that_says_nothing_more_was_noticed(answer, nothing_else):
     assert says_nothing_else(answer) is nothing_else

@@ -64,7 +64,10 @@ def _nothing_else() -> tuple[re.Pattern, re.Pattern]:
 
 def says_nothing_else(text: str) -> bool:
     """Whether an answer to 'what have you noticed?' says nothing was noticed beyond what was told
-    ('ingenting, han er sød og rolig', 'kun det med gaming')."""
+    ('ingenting, han er sød og rolig', 'kun det med gaming'); a skip ('ingen anelse', 'nej tak')
+    tells nothing either way."""
+    if is_skip(text):
+        return False
     first, anywhere = _nothing_else()
     folded = fold(text)
     return bool(first.match(folded) or anywhere.search(folded))
