@@ -20,11 +20,12 @@ from actions.recommend import (
     dispatch_routes,
     place_told,
     role_of,
+    say_not_a_sign,
     situation_told,
     underretning_response,
 )
 from actions.worry_form import facts_told
-from bot.knowledge.answers import english_question_confidence
+from bot.knowledge.answers import asks_if_a_sign, english_question_confidence
 from bot.knowledge.places import PlaceMatch, answered_home, lookup_place, read_places
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids
@@ -80,6 +81,8 @@ class ActionIncidentHelp(Action):
         incident = reading.incident
         victim = incident == "victim"
         say(dispatcher, "utter_incident_support")
+        # A girl called a terrorist for her jilbab: her faith is no sign, and the answer says so.
+        say_not_a_sign(dispatcher, findings_from_ids(list(reading.signs)))
         routes = recommend_route(Situation(acute=bool(tracker.get_slot("acute")), crime=True, victim=victim,
                                            crisis=reading.crisis))
         dispatch_routes(dispatcher, routes, known_place(tracker))
@@ -240,7 +243,7 @@ class ActionReplyInEnglish(Action):
                 say(dispatcher, _ENGLISH_FAQ[topic])
             self._offer_a_person(dispatcher, first_reply)
             return [SlotSet("language", "en")] if not tracker.active_loop.get("name") else []
-        self._say_assessment(dispatcher, findings)
+        self._say_assessment(dispatcher, findings, asked=asks_if_a_sign(latest_text(tracker)))
         for route_id in recommend_route(situation):
             if route_id == "infohus" and place is None:
                 say(dispatcher, "utter_route_infohus_unknown_kommune_en")
@@ -269,10 +272,14 @@ class ActionReplyInEnglish(Action):
             say(dispatcher, "utter_english_handoff_offer")
 
     @staticmethod
-    def _say_assessment(dispatcher: CollectingDispatcher, findings: SignFindings) -> None:
+    def _say_assessment(dispatcher: CollectingDispatcher, findings: SignFindings, asked: bool) -> None:
+        """What the signs mean; "Is this a warning sign?" about none of them is answered with what
+        is not a sign, and what is."""
         if findings.serious:
             say(dispatcher, "utter_assessment_serious_en")
         elif findings.combination:
             say(dispatcher, "utter_assessment_combination_en")
         elif findings.not_a_sign:
             say(dispatcher, "utter_not_a_sign_en")
+        elif asked:
+            say(dispatcher, "utter_faq_not_a_sign_en")

@@ -94,6 +94,17 @@ def say(dispatcher: CollectingDispatcher, name: str, **variables: Any) -> None:
     dispatcher.utter_message(response=name, **response_values(name, **variables))
 
 
+def has_said(tracker: Tracker, name: str) -> bool:
+    """Whether the assistant has said this response (one without values) in this conversation."""
+    text = render(name)["text"]
+    return any(event.get("event") == "bot" and event.get("text") == text for event in tracker.events)
+
+
+def user_texts(tracker: Tracker) -> list[str]:
+    """Everything the user has written in this conversation, oldest first."""
+    return [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
+
+
 def current_time() -> datetime:
     """The time used for opening-hours checks (a function so tests can pin it)."""
     return datetime.now(timezone.utc)

@@ -7,14 +7,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import (
+    has_said,
     hotline_closed_now,
     known_place,
     latest_situation,
     latest_text,
     say,
     say_hotline_closed_if_needed,
+    user_texts,
 )
-from bot.knowledge.answers import band_in_school, band_young_adult, mentioned_age_band
+from bot.knowledge.answers import asks_if_a_sign, band_in_school, band_young_adult, mentioned_age_band
 from bot.knowledge.places import PlaceMatch, lookup_place, read_places, residence
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids, labels
@@ -135,16 +137,17 @@ def dispatch_routes(
                 say(dispatcher, "utter_self_while_closed")
 
 
-def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings, nothing_else: bool = False) -> None:
+def dispatch_assessment(dispatcher: CollectingDispatcher, findings: SignFindings, nothing_else: bool = False,
+                        asked: bool = False) -> None:
     """Say what the signs mean, kindly, and never treat faith or opinions as signs. When no sign was
-    read and the writer said nothing more was noticed (`nothing_else`), say that what was told is
-    no sign in itself, and which signs would be."""
+    read and the writer said nothing more was noticed (`nothing_else`), or asked whether this is a
+    sign (`asked`), say that what was told is no sign in itself, and which signs would be."""
     if findings.serious:
         say(dispatcher, "utter_assessment_serious", sign_labels=", ".join(labels(findings.serious)))
     elif findings.combination:
         name = "utter_assessment_combination_several" if findings.several_changes else "utter_assessment_combination"
         say(dispatcher, name, sign_labels=", ".join(labels(findings.combination)))
-    elif nothing_else and not findings.not_a_sign:
+    elif (nothing_else or asked) and not findings.not_a_sign:
         say(dispatcher, "utter_assessment_no_sign")
     else:
         say(dispatcher, "utter_assessment_unclear")
@@ -158,6 +161,15 @@ def say_not_a_sign(dispatcher: CollectingDispatcher, findings: SignFindings) -> 
         say(dispatcher, "utter_not_a_sign", not_sign_labels=" og ".join(labels(findings.not_a_sign)))
     if "wellbeing" in findings.not_a_sign:
         say(dispatcher, "utter_wellbeing_note")
+
+
+def _asked_if_a_sign(tracker: Tracker, situation: Situation) -> bool:
+    """Whether the writer asked if what they told is a sign ("Skal jeg være bekymret?"), in a
+    conversation of no danger, crime or crisis, and has not had the answer yet (the guided questions
+    may start with it: actions/worry_form.py)."""
+    return (not (situation.acute or situation.crime or situation.crisis)
+            and any(asks_if_a_sign(text) for text in user_texts(tracker))
+            and not has_said(tracker, "utter_assessment_no_sign"))
 
 
 class ActionRecommendRoute(Action):
@@ -175,7 +187,8 @@ class ActionRecommendRoute(Action):
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)),
-                                nothing_else=bool(tracker.get_slot("nothing_else_noticed")))
+                                nothing_else=bool(tracker.get_slot("nothing_else_noticed")),
+                                asked=_asked_if_a_sign(tracker, situation))
         dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), role=situation.role,
                         infohus_if_it_persists=not situation.serious_signs)
         say(dispatcher, "utter_route_outro")

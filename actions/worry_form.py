@@ -23,16 +23,17 @@ from actions.messages import (
     NOT_AN_ANSWER,
     button_payloads,
     faq_topic,
+    has_said,
     latest_intent,
     latest_situation,
     latest_text,
-    render,
     say,
 )
 from actions.recommend import say_not_a_sign, told_signs
 from bot.knowledge.answers import (
     UNKNOWN,
     age_bands,
+    asks_if_a_sign,
     aside_question_confidence,
     is_skip,
     mentioned_age_band,
@@ -359,10 +360,14 @@ class ValidateWorryForm(FormValidationAction):
         return {"signs": None, "noted_signs": told, **also}
 
 
-def _acknowledged(tracker: Tracker) -> bool:
-    """Whether the assistant has already said why it asks, in this conversation."""
-    acknowledgement = render("utter_acknowledge_worry")["text"]
-    return any(event.get("event") == "bot" and event.get("text") == acknowledgement for event in tracker.events)
+def _asks_about_nothing_of_concern(tracker: Tracker) -> bool:
+    """Whether the latest message asks if what it tells is a sign ("Er det et tegn?", "Skal vi
+    melde det?") and tells no sign, no danger, no crime and no crisis: the question is answered
+    from what was told before the guided questions (issue: answer the question first)."""
+    reading = latest_situation(tracker)
+    findings = findings_from_ids(told_signs(tracker) + list(_signs_in(tracker)))
+    return (asks_if_a_sign(latest_text(tracker)) and findings.is_empty
+            and not (reading.acute or reading.crisis or reading.incident != "none" or tracker.get_slot("acute")))
 
 
 class _AsksForSlot:
@@ -381,7 +386,9 @@ class _AsksForSlot:
         say(dispatcher, f"utter_ask_{self.slot}")
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        if not _acknowledged(tracker):
+        if not has_said(tracker, "utter_acknowledge_worry"):
+            if _asks_about_nothing_of_concern(tracker):
+                say(dispatcher, "utter_assessment_no_sign")
             say(dispatcher, "utter_acknowledge_worry")
         self.question(dispatcher, tracker)
         return []

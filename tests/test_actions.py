@@ -804,6 +804,56 @@ def test_what_was_noticed_that_the_classifier_takes_for_a_question_is_the_answer
     assert not any(name.startswith("utter_faq") for name in names(sent))
 
 
+def test_is_this_a_sign_is_answered_before_the_questions_when_nothing_of_concern_is_told(domain):
+    def first_question(**reading):
+        tracker = make_tracker(text="Han spiller meget og er stoppet til fodbold. Er det et tegn på radikalisering?",
+                               intent="express_worry", situation=reading)
+        return names(run_action(ActionAskKommune(), tracker, domain)[1])
+
+    assert first_question(signs=[])[:3] == ["utter_assessment_no_sign", "utter_acknowledge_worry", "utter_ask_kommune"]
+    assert "utter_assessment_no_sign" not in first_question(signs=["threats"]), "a sign is never called no sign"
+    assert "utter_assessment_no_sign" not in first_question(signs=["isolation"])
+    assert "utter_assessment_no_sign" not in first_question(signs=["religion"]), "faith gets its own note"
+    assert "utter_assessment_no_sign" not in first_question(signs=[], acute=True)
+    assert "utter_assessment_no_sign" not in first_question(signs=[], incident="witness")
+    assert "utter_assessment_no_sign" not in first_question(signs=[], crisis=True)
+    untold = make_tracker(text="Han spiller meget og er stoppet til fodbold.", intent="express_worry", situation={"signs": []})
+    assert "utter_assessment_no_sign" not in names(run_action(ActionAskKommune(), untold, domain)[1]), "nothing asked"
+
+
+def test_is_this_a_sign_asked_earlier_is_answered_in_the_advice_once(domain):
+    known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17", "signs": []}
+    asked = {"event": "user", "text": "Skal jeg være bekymret for radikalisering?"}
+    later = {"event": "user", "text": "kun gaming"}
+
+    def advice(*events, **slots):
+        tracker = make_tracker(text="kun gaming", slots={**known, **slots}, events=list(events))
+        return names(run_action(ActionRecommendRoute(), tracker, domain)[1])
+
+    assert "utter_assessment_no_sign" in advice(asked, later)
+    assert "utter_assessment_unclear" in advice(later), "not asked: no verdict"
+    assert "utter_assessment_serious" in advice(asked, later, signs=["weapons"])
+    answered = {"event": "bot", "text": messages.render("utter_assessment_no_sign")["text"]}
+    assert "utter_assessment_unclear" in advice(asked, answered, later), "not said twice"
+    assert "utter_assessment_no_sign" not in advice(asked, later, incident="witness")
+
+
+def test_is_this_a_warning_sign_in_english_gets_what_is_and_is_not_a_sign(domain):
+    tracker = make_tracker(text="My son-in-law lost his job and is angry at the government. Is this a warning sign?",
+                           intent="english", situation={"signs": [], "role": "relative", "language": "en"})
+    assert "utter_faq_not_a_sign_en" in names(run_action(ActionReplyInEnglish(), tracker, domain)[1])
+    told = make_tracker(text="My son-in-law is angry at the government.", intent="english",
+                        situation={"signs": [], "role": "relative", "language": "en"})
+    assert "utter_faq_not_a_sign_en" not in names(run_action(ActionReplyInEnglish(), told, domain)[1])
+
+
+def test_faith_told_with_a_hate_crime_is_said_to_be_no_sign(domain):
+    tracker = make_tracker(text="min datter går med jilbab, og drengene i skolen kalder hende terrorist",
+                           intent="report_incident", situation={"incident": "victim", "signs": ["religion"]})
+    sent = names(run_action(ActionIncidentHelp(), tracker, domain)[1])
+    assert sent.index("utter_incident_support") < sent.index("utter_not_a_sign")
+
+
 def test_nothing_noticed_beyond_what_was_told_and_no_sign_read_is_said_to_be_no_sign(domain):
     def advice(**slots):
         known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17", **slots}

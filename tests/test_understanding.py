@@ -6,7 +6,14 @@ import pytest
 import yaml
 from pathlib import Path
 
-from bot.knowledge.answers import is_skip, mentioned_age_band, parse_age_band, says_nothing_else, sign_button_groups
+from bot.knowledge.answers import (
+    asks_if_a_sign,
+    is_skip,
+    mentioned_age_band,
+    parse_age_band,
+    says_nothing_else,
+    sign_button_groups,
+)
 from bot.knowledge.signs import sign_groups
 from bot.knowledge.text import sentences
 from bot.understanding.intents import resolve_intent, ruled_out
@@ -88,9 +95,36 @@ def test_a_real_answer_is_not_a_skip():
     ("bandeord og vrede", False),
     ("ingen anelse", False),
     ("nej tak", False),
+    ("skyder på skydebanen, ellers en velfungerende elev", True),
+    ("vred når han taber i spil, ellers er han glad og har venner", True),
+    ("ellers går det fint med hende", True),
+    ("ellers har han truet sin lillesøster", False),
 ])
 def test_an_answer_that_says_nothing_more_was_noticed(answer, nothing_else):
     assert says_nothing_else(answer) is nothing_else
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("Min datter er begyndt at bede fem gange om dagen. Er det et tegn på ekstremisme?", True),
+    ("kan det vaere et tegn paa radikalisering", True),
+    ("min nabo spurgte om det kunne være et tegn på noget", True),
+    ("Skal vi være bekymrede?", True),
+    ("bør jeg melde det til nogen", True),
+    ("Er det noget, man skal reagere på?", True),
+    ("Er der grund til bekymring", True),
+    ("Er han ved at blive radikaliseret?", True),
+    ("Overreagerer jeg?", True),
+    ("Is this a warning sign of extremism?", True),
+    ("Should we report him?", True),
+    ("Is it something we should report?", True),
+    ("Han er blevet radikaliseret og har truet sin lærer.", False),
+    ("Jeg er bekymret for min søn.", False),
+    ("Hvad er tegn på radikalisering?", False),
+    ("Hvordan melder jeg en bekymring?", False),
+    ("My son is being radicalised online.", False),
+])
+def test_a_question_whether_what_was_told_is_a_sign(text, asks):
+    assert asks_if_a_sign(text) is asks
 
 
 # -- the safety net under the acute reader: unmistakable only ----------------------------------------

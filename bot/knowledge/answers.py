@@ -73,6 +73,17 @@ def says_nothing_else(text: str) -> bool:
     return bool(first.match(folded) or anywhere.search(folded))
 
 
+def asks_if_a_sign(text: str) -> bool:
+    """Whether a message asks if what it tells is a sign, or a reason to worry or to act ("Er det
+    et tegn på radikalisering?", "Skal vi melde det?")."""
+    return bool(_sign_questions().search(fold(text)))
+
+
+@cache
+def _sign_questions() -> re.Pattern:
+    return word_start_pattern(_vocab()["sign_questions"])
+
+
 def sign_button_groups(text: str) -> tuple[str, ...] | None:
     """The sign groups of one of the guided question's buttons, or None for any other text."""
     return next((tuple(groups) for title, groups in _vocab()["sign_buttons"].items() if title == text.strip()), None)
