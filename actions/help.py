@@ -47,6 +47,7 @@ class ActionAcuteDanger(Action):
         findings = findings_from_ids(list(situation.signs))
         if situation.language == "en":
             say(dispatcher, "utter_acute_danger_en")
+            _say_crime_routes(dispatcher, situation.incident, english=True)
             say(dispatcher, "utter_acute_after_en")
         elif situation.crisis:
             say(dispatcher, "utter_acute_danger")
@@ -62,9 +63,20 @@ class ActionAcuteDanger(Action):
             say(dispatcher, "utter_route_outro")
         else:
             say(dispatcher, "utter_acute_danger")
+            _say_crime_routes(dispatcher, situation.incident)
             say(dispatcher, "utter_acute_after")
         told = facts_told(tracker) if in_the_questions else {}
         return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in told.items()]
+
+
+def _say_crime_routes(dispatcher: CollectingDispatcher, incident: str, english: bool = False) -> None:
+    """After the emergency number, a hate crime witnessed or suffered gets the police on its own
+    line, and a victim victim support too (threats "to find me and kill me" told the day after)."""
+    suffix = "_en" if english else ""
+    if incident in ("witness", "victim"):
+        say(dispatcher, f"utter_route_police{suffix}")
+    if incident == "victim":
+        say(dispatcher, f"utter_route_victim_support{suffix}")
 
 
 class ActionIncidentHelp(Action):

@@ -455,6 +455,20 @@ def test_a_crisis_gets_livslinien_and_never_exit_help(domain):
     assert "exit" not in joined and "komme ud af et miljø" not in joined
 
 
+def test_a_hate_crime_read_as_danger_now_gets_the_police_after_the_emergency_number(domain):
+    def sent(incident, language="da"):
+        tracker = make_tracker(text="i går sagde de, at de vil finde mig og slå mig ihjel", intent="acute_danger",
+                               situation={"acute": True, "acute_sure": True, "incident": incident, "language": language})
+        return "\n".join(texts(run_action(ActionAcuteDanger(), tracker, domain)[1]))
+
+    victim = sent("victim")
+    assert victim.index(EMERGENCY) < victim.index(POLICE) < victim.index(VICTIM_SUPPORT) < victim.index(HOTLINE)
+    witness = sent("witness")
+    assert POLICE in witness and VICTIM_SUPPORT not in witness
+    assert POLICE not in sent("none")
+    assert POLICE in sent("victim", language="en") and VICTIM_SUPPORT in sent("victim", language="en")
+
+
 def test_a_witnessed_hate_crime_gets_the_police_and_no_victim_support(domain):
     tracker = make_tracker(text="nogen har malet hagekors på moskeen", intent="report_incident", situation={"incident": "witness"})
     events, sent = run_action(ActionIncidentHelp(), tracker, domain)
