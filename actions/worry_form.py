@@ -35,6 +35,7 @@ from bot.knowledge.answers import (
     age_bands,
     asks_if_a_sign,
     aside_question_confidence,
+    describes_enough_to_answer,
     is_skip,
     mentioned_age_band,
     parse_age_band,
@@ -366,7 +367,8 @@ def _asks_about_nothing_of_concern(tracker: Tracker) -> bool:
     from what was told before the guided questions (issue: answer the question first)."""
     reading = latest_situation(tracker)
     findings = findings_from_ids(told_signs(tracker) + list(_signs_in(tracker)))
-    return (asks_if_a_sign(latest_text(tracker)) and findings.is_empty
+    text = latest_text(tracker)
+    return (asks_if_a_sign(text) and describes_enough_to_answer(text) and findings.is_empty
             and not (reading.acute or reading.crisis or reading.incident != "none" or tracker.get_slot("acute")))
 
 

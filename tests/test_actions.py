@@ -833,6 +833,8 @@ def test_is_this_a_sign_is_answered_before_the_questions_when_nothing_of_concern
     assert "utter_assessment_no_sign" not in first_question(signs=[], crisis=True)
     untold = make_tracker(text="Han spiller meget og er stoppet til fodbold.", intent="express_worry", situation={"signs": []})
     assert "utter_assessment_no_sign" not in names(run_action(ActionAskKommune(), untold, domain)[1]), "nothing asked"
+    bare = make_tracker(text="Jeg er bekymret for min søn. Skal jeg melde det?", intent="express_worry", situation={"signs": []})
+    assert "utter_assessment_no_sign" not in names(run_action(ActionAskKommune(), bare, domain)[1]), "nothing told yet"
 
 
 def test_is_this_a_sign_asked_earlier_is_answered_in_the_advice_once(domain):

@@ -12,7 +12,7 @@ from functools import cache
 
 from bot.knowledge.loading import load_data
 from bot.knowledge.places import is_correction
-from bot.knowledge.text import fold, fold_key, word_start_pattern
+from bot.knowledge.text import fold, fold_key, sentences, word_start_pattern
 
 UNKNOWN = "unknown"
 _NUMBER = re.compile(r"(?<!\d)(under\s+)?(\d{1,3})(?!\d)")
@@ -77,6 +77,17 @@ def asks_if_a_sign(text: str) -> bool:
     """Whether a message asks if what it tells is a sign, or a reason to worry or to act ("Er det
     et tegn på radikalisering?", "Skal vi melde det?")."""
     return bool(_sign_questions().search(fold(text)))
+
+
+def words_besides_sign_questions(text: str) -> int:
+    """How many words a message tells besides its questions whether this is a sign: "Skal jeg
+    være bekymret?" alone, or after "Jeg er bekymret for min søn.", describes too little to answer."""
+    return sum(len(sentence.split()) for sentence in sentences(text) if not asks_if_a_sign(sentence))
+
+
+def describes_enough_to_answer(text: str) -> bool:
+    """Whether a message that asks if it tells a sign also tells enough to answer from."""
+    return words_besides_sign_questions(text) >= _vocab()["sign_question_min_words"]
 
 
 @cache
