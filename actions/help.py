@@ -70,13 +70,14 @@ class ActionAcuteDanger(Action):
 
 
 def _say_crime_routes(dispatcher: CollectingDispatcher, incident: str, english: bool = False) -> None:
-    """After the emergency number, a hate crime witnessed or suffered gets the police on its own
-    line, and a victim victim support too (threats "to find me and kill me" told the day after)."""
+    """After the emergency number, the routes the routing function gives a hate crime witnessed or
+    suffered (the police; victim support for a victim), before the hotline of the short acute answer
+    (threats "to find me and kill me" told the day after)."""
+    crime = Situation(crime=incident != "none", victim=incident == "victim")
     suffix = "_en" if english else ""
-    if incident in ("witness", "victim"):
-        say(dispatcher, f"utter_route_police{suffix}")
-    if incident == "victim":
-        say(dispatcher, f"utter_route_victim_support{suffix}")
+    for route_id in recommend_route(crime):
+        if route_id != "hotline":
+            say(dispatcher, f"utter_route_{route_id}{suffix}")
 
 
 class ActionIncidentHelp(Action):

@@ -79,15 +79,12 @@ def asks_if_a_sign(text: str) -> bool:
     return bool(_sign_questions().search(fold(text)))
 
 
-def words_besides_sign_questions(text: str) -> int:
-    """How many words a message tells besides its questions whether this is a sign: "Skal jeg
-    være bekymret?" alone, or after "Jeg er bekymret for min søn.", describes too little to answer."""
-    return sum(len(sentence.split()) for sentence in sentences(text) if not asks_if_a_sign(sentence))
-
-
 def describes_enough_to_answer(text: str) -> bool:
-    """Whether a message that asks if it tells a sign also tells enough to answer from."""
-    return words_besides_sign_questions(text) >= _vocab()["sign_question_min_words"]
+    """Whether a message that asks if it tells a sign also tells enough to answer from: the words
+    of its other sentences. "Skal jeg være bekymret?" alone, or after "Jeg er bekymret for min søn.",
+    describes too little."""
+    told = sum(len(sentence.split()) for sentence in sentences(text) if not asks_if_a_sign(sentence))
+    return told >= _vocab()["sign_question_min_words"]
 
 
 @cache
