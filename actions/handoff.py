@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.messages import hotline_closed_now, in_english, known_place, say
+from actions.messages import current_session, hotline_closed_now, in_english, known_place, say
 from actions.recommend import situation_from, told_signs
 from bot.knowledge.contacts import hotline_promises
 from bot.knowledge.routing import recommend_route
@@ -41,16 +41,11 @@ def urgency(tracker: Tracker, findings: SignFindings) -> str:
     return "serious" if findings.serious else "routine"
 
 
-def _current_session(events: list[dict]) -> list[dict]:
-    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
-    return events[starts[-1]:] if starts else events
-
-
 def anonymised_summary(tracker: Tracker) -> str | None:
     """The user's own words about the worry in this session, anonymised, most recent last."""
     texts = [
         event.get("text") or ""
-        for event in _current_session(tracker.events)
+        for event in current_session(tracker.events)
         if event.get("event") == "user"
         and ((event.get("parse_data") or {}).get("intent") or {}).get("name") in DESCRIBING_INTENTS
     ]

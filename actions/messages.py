@@ -94,15 +94,22 @@ def say(dispatcher: CollectingDispatcher, name: str, **variables: Any) -> None:
     dispatcher.utter_message(response=name, **response_values(name, **variables))
 
 
+def current_session(events: list[dict]) -> list[dict]:
+    """The events since the latest session start: a session that expired is another conversation."""
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1]:] if starts else events
+
+
 def has_said(tracker: Tracker, name: str) -> bool:
-    """Whether the assistant has said this response (one without values) in this conversation."""
+    """Whether the assistant has said this response (one without values) in this session."""
     text = render(name)["text"]
-    return any(event.get("event") == "bot" and event.get("text") == text for event in tracker.events)
+    return any(event.get("event") == "bot" and event.get("text") == text
+               for event in current_session(tracker.events))
 
 
 def user_texts(tracker: Tracker) -> list[str]:
-    """Everything the user has written in this conversation, oldest first."""
-    return [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
+    """Everything the user has written in this session, oldest first."""
+    return [event.get("text") or "" for event in current_session(tracker.events) if event.get("event") == "user"]
 
 
 def current_time() -> datetime:

@@ -852,6 +852,9 @@ def test_is_this_a_sign_asked_earlier_is_answered_in_the_advice_once(domain):
     answered = {"event": "bot", "text": messages.render("utter_assessment_no_sign")["text"]}
     assert "utter_assessment_unclear" in advice(asked, answered, later), "not said twice"
     assert "utter_assessment_no_sign" not in advice(asked, later, incident="witness")
+    restarted = {"event": "session_started"}
+    assert "utter_assessment_unclear" in advice(asked, restarted, later), "an expired session is another conversation"
+    assert "utter_assessment_no_sign" in advice(answered, restarted, asked, later), "said in the old one only"
 
 
 def test_is_this_a_warning_sign_in_english_gets_what_is_and_is_not_a_sign(domain):
