@@ -111,6 +111,7 @@ def test_unknown_places_give_none(typed):
         ("han var til en demonstration i Odense i weekenden", None),
         ("jeg vil gerne ringe til nogen", None),
         ("Give ham lidt tid", None),
+        ("han bor hos sin mor i Ringe, kan I hjælpe?", "Faaborg-Midtfyn"),
         ("Vejen er lang", None),
         ("jeg er bekymret for min søn", None),
     ],
@@ -129,6 +130,11 @@ def test_a_name_several_places_share_gives_no_kommune(message):
                                                   ("vi bor i Stilling", "Skanderborg")])
 def test_a_place_name_that_is_an_ordinary_word_counts_where_a_place_is_meant(message, kommune):
     assert [mention.kommune for mention in read_places(message)] == [kommune]
+
+
+@pytest.mark.parametrize("message", ["jeg vil snakke med et menneske, kan i ringe mig?", "Vil I give mig nummeret?"])
+def test_the_pronoun_i_before_an_ordinary_word_names_no_place(message):
+    assert read_places(message) == []
 
 
 def test_a_shared_name_follows_the_city_named_with_it():

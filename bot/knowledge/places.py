@@ -142,6 +142,7 @@ def _common_word_keys() -> frozenset[str]:
 @dataclass(frozen=True)
 class _Cues:
     before: frozenset[str]
+    pronoun_i_after: frozenset[str]
     strong: re.Pattern
     weak: re.Pattern
     writer_only: re.Pattern
@@ -157,6 +158,7 @@ def _cues() -> _Cues:
     home = raw["home"]
     return _Cues(
         frozenset(fold_key(word) for word in raw["before_a_place"]),
+        frozenset(fold_key(word) for word in raw["pronoun_i_after"]),
         word_start_pattern(home["strong"]),
         word_start_pattern(home["weak"]),
         word_start_pattern(home["writer_only"]),
@@ -168,8 +170,12 @@ def _cues() -> _Cues:
 
 
 def _cued(tokens: list[str], start: int) -> bool:
-    """Whether a word such as 'i' or 'fra' (or two, 'naerheden af') stands right before the name."""
-    return any(start >= n and " ".join(tokens[start - n : start]) in _cues().before for n in (1, 2))
+    """Whether a word such as 'i' or 'fra' (or two, 'naerheden af') stands right before the name;
+    not the pronoun 'I' of "kan I ringe mig"."""
+    cues = _cues()
+    if start >= 2 and tokens[start - 1] == "i" and tokens[start - 2] in cues.pronoun_i_after:
+        return False
+    return any(start >= n and " ".join(tokens[start - n : start]) in cues.before for n in (1, 2))
 
 
 def _home(text: str, words: list[re.Match], start: int, correction: bool) -> int:
