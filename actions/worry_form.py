@@ -39,7 +39,7 @@ from bot.knowledge.answers import (
     is_skip,
     mentioned_age_band,
     parse_age_band,
-    plain_role_answer_words,
+    plain_answer_words,
     says_nothing_else,
     sign_button_groups,
 )
@@ -59,11 +59,14 @@ def _signs_in(tracker: Tracker) -> tuple[str, ...]:
     return sign_button_groups(latest_text(tracker)) or latest_situation(tracker).signs
 
 
+def _short_reply(tracker: Tracker) -> bool:
+    """A reply of a few words that asks nothing: an answer, whatever the classifier made of it."""
+    return not _is_question(tracker) and len(latest_text(tracker).split()) <= plain_answer_words()
+
+
 def _plain_role_answer(tracker: Tracker) -> bool:
     """A short reply that names who the writer is ("kontaktperson", "hans mor") and asks nothing."""
-    text = latest_text(tracker)
-    return (latest_situation(tracker).role != UNKNOWN and not _is_question(tracker)
-            and len(text.split()) <= plain_role_answer_words())
+    return latest_situation(tracker).role != UNKNOWN and _short_reply(tracker)
 
 
 # Parsers that recognise a plain answer to the question being asked, whatever the intent.
@@ -97,6 +100,8 @@ def _use_of(tracker: Tracker) -> Use:
     intent = latest_intent(tracker)
     if intent == "acute_danger":
         return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
+    if intent == "request_human" and not _short_reply(tracker):
+        return Use.NOTHING  # the form steps aside for the handoff, whatever place or age the request names
     if intent in _TELLS_FACTS or (_is_aside(tracker) and questions_to_answer(tracker)):
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:

@@ -267,6 +267,14 @@ def test_an_unplaced_description_still_counts_as_an_answer(domain):
     assert slots["signs"] == []
 
 
+def test_a_request_for_a_person_is_never_taken_for_the_answer(domain):
+    slots, _ = form_events(domain, text="Aarhus. Men kan jeg ikke tale med et menneske?", intent="request_human",
+                           requested_slot="kommune")
+    assert "kommune" not in slots, "the form must step aside so that the handoff follows"
+    slots, _ = form_events(domain, text="Aarhus", intent="request_human", requested_slot="kommune")
+    assert slots["kommune"] == "Aarhus", "a bare answer the classifier misread is still the answer"
+
+
 def form_run(domain, **tracker_args):
     """Slots set, and every message sent."""
     events, sent = run_action(ValidateWorryForm(), make_tracker(active_loop="worry_form", **tracker_args), domain)

@@ -162,9 +162,9 @@ def aside_question_confidence() -> float:
     return float(_vocab()["aside_question_confidence"])
 
 
-def plain_role_answer_words() -> int:
-    """The most words a reply to the role question may have to count as its plain answer."""
-    return int(_vocab()["plain_role_answer_words"])
+def plain_answer_words() -> int:
+    """The most words a reply to a guided question may have to count as its plain answer."""
+    return int(_vocab()["plain_answer_words"])
 
 
 def english_question_confidence() -> float:
