@@ -11,9 +11,10 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SPACY_DA := var/spacy_da/meta.json
 LEXICON := var/lexicon_da.txt.gz
+SPELLINGS := var/spellings_da.tsv.gz
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
-TRAINING_INPUTS := config.yml domain.yml $(shell find data bot/understanding bot/knowledge rasa_components -name '*.yml' -o -name '*.py' 2>/dev/null) $(SPACY_DA)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data bot/understanding bot/knowledge rasa_components -name '*.yml' -o -name '*.py' 2>/dev/null) $(SPACY_DA) $(SPELLINGS)
 
 export RASA_TELEMETRY_ENABLED := false
 export RASA_PORT ?= 5005
@@ -55,7 +56,11 @@ $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 $(LEXICON): scripts/build_lexicon_da.py $(RASA_VENV)/.installed
 	$(RASA_VENV)/bin/python scripts/build_lexicon_da.py $@
 
-setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(SPACY_DA) $(LEXICON)
+# Words typed without æ, ø and å, with their letters (wordfreq is in the app environment).
+$(SPELLINGS): scripts/build_spellings_da.py bot/understanding/data/readers.yml $(APP_VENV)/.installed
+	$(APP_VENV)/bin/python scripts/build_spellings_da.py $@
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(SPACY_DA) $(LEXICON) $(SPELLINGS)
 
 model: setup $(MODEL)
 

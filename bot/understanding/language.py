@@ -40,8 +40,12 @@ def language_of(text: str) -> str:
         likeliest = _wide_detector().compute_language_confidence_values(text)[0]
         if likeliest.language.name in settings["other_languages"] and likeliest.value >= settings["other_min_confidence"]:
             return "other"
-    english = next(
+    return "en" if english_confidence(text) >= settings["english_min_confidence"] else "da"
+
+
+def english_confidence(text: str) -> float:
+    """How sure the Danish-or-English detector is that `text` is English, 0..1."""
+    return next(
         (value.value for value in _detector().compute_language_confidence_values(text) if value.language.name == "ENGLISH"),
         0.0,
     )
-    return "en" if english >= settings["english_min_confidence"] else "da"

@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.knowledge.text import fold
 from bot.understanding.encoder import SentenceEncoder
+from bot.understanding.spelling import respelled
 from bot.understanding.timing import HAS_NEAR, timing_features
 
 
@@ -61,6 +62,11 @@ class Features:
         return hstack(parts, format="csr")
 
 
+def folded(text: str) -> str:
+    """The text as the n-grams read it: æ, ø and å put back where they were left out, then folded."""
+    return fold(respelled(text))
+
+
 class FeatureSpace:
     """The encoder's sentence vector, and TF-IDF character n-grams of the folded text."""
 
@@ -71,7 +77,7 @@ class FeatureSpace:
             analyzer="char_wb",
             ngram_range=(settings.char_ngram_min, settings.char_ngram_max),
             min_df=settings.min_document_frequency,
-            preprocessor=fold,
+            preprocessor=folded,
             sublinear_tf=True,
             dtype=np.float32,
         )
