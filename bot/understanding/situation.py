@@ -23,6 +23,7 @@ from bot.understanding.loading import DATA_DIR, load_data
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
 from bot.understanding.reading import INCIDENTS, ROLES, SituationReading
 from bot.understanding.safety_net import is_clearly_acute, names_a_danger
+from bot.understanding.spelling import respelled
 
 EXAMPLE_FILES = ("signs", "urgency", "roles", "incidents", "ordinary")
 
@@ -203,7 +204,7 @@ class SituationReaders:
                       or bool(told.serious))
             sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
             located = told.acute is None or told.acute >= config["sentence_probability"]
-            language = language_of(text)
+            language = language_of(respelled(text))  # "hjaelp min son har vaaben" reads as English as typed
             # The classifier takes every English message for `english`: it has no view on danger there.
             opinion = opinion if language == "da" else None
             readings.append(SituationReading(

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bot.understanding.encoder import default_encoder
+from bot.understanding.language import language_of
 from bot.understanding.spelling import respelled
 
 
@@ -30,3 +31,13 @@ def test_text_that_needs_nothing_is_left_alone(text):
 def test_the_encoder_reads_a_message_typed_without_the_letters_as_the_same_message():
     typed, meant = default_encoder().embed(["min son gar ikke i skole mere", "min søn går ikke i skole mere"])
     assert np.allclose(typed, meant)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("HJAELP han har en kniv", "da"),  # as typed, the detector takes it for English
+    ("hjaelp min son har vaaben", "da"),
+    ("help my son has a gun", "en"),
+    ("my son is going to syria tonight", "en"),
+])
+def test_the_language_is_read_from_the_message_with_its_letters_back(text, language):
+    assert language_of(respelled(text)) == language
