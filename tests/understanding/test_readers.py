@@ -64,6 +64,7 @@ def test_every_reader_also_learns_what_it_is_not_about():
     questions = list(zip(sets["question"].texts, sets["question"].labels))
     assert ("hvad er et infohus?", "faq/infohus") in questions and ("han truer andre", "none") in questions
     assert ("hvad er et infohus?", "none") not in questions, "a question about the service is never 'none'"
+    assert len(sets["question"].texts) == len(set(sets["question"].texts)), "each text once, however many readers use it"
     assert ("jeg vil gerne ud af gruppen", []) in zip(sets["crisis"].texts, sets["crisis"].labels)
     assert ("hej", []) in zip(sets["acute"].texts, sets["acute"].labels)
     assert ("han truer andre", []) in zip(sets["acute"].texts, sets["acute"].labels), "signs over time are not acute"
