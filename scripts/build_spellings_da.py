@@ -6,8 +6,9 @@ them (ae/oe/aa, a/o/a, and ae/o/a) maps to the most frequent word typed that way
 that word is clearly more frequent than the typed form read as a word of its own: "pa" -> "på",
 but "for" stays (får and før are not frequent enough beside it) and so do "bor" and "boede". A
 typed form that is also a common English word ("son", "made", "born") is marked, so that an English
-message keeps it. Both thresholds live in bot/understanding/data/readers.yml. Runs once at set-up in the app environment,
-where wordfreq is installed; bot.understanding.spelling reads the result in either environment.
+message keeps it. Both thresholds live in bot/understanding/data/readers.yml. Runs once at set-up
+in the app environment, where wordfreq is installed; bot.understanding.spelling reads the result in
+either environment.
 """
 
 import gzip
