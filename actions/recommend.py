@@ -117,7 +117,7 @@ def dispatch_routes(
     else:
         infohus, infohus_anywhere = "utter_route_infohus", "utter_route_infohus_unknown_kommune"
     for route_id in routes:
-        if route_id == "hotline" and role is Role.SELF:
+        if route_id == "hotline" and "exit_help" in routes:  # the person worried about themself, not a victim
             say(dispatcher, "utter_route_hotline_self")
         elif route_id == "underretning":
             say(dispatcher, underretning_response(role))
@@ -182,8 +182,7 @@ class ActionRecommendRoute(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         situation = situation_from(tracker)
-        for_self = situation.role is Role.SELF
-        if for_self:
+        if situation.role is Role.SELF and not situation.victim:
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)),

@@ -25,7 +25,7 @@ def test_invariants(situation):
     assert set(routes) <= set(contact_routes()), "every route exists in contacts.yml"
     assert (routes[0] == "emergency") is situation.acute, "112 first exactly when acute"
     assert "emergency" not in routes[1:]
-    if situation.role is Role.SELF:
+    if situation.role is Role.SELF and not situation.victim:
         assert "police" not in routes
         assert "hotline" in routes and "exit_help" in routes
         assert routes[0] != "infohus"
@@ -33,9 +33,9 @@ def test_invariants(situation):
         assert "exit_help" not in routes, "exit help only for the person themself"
     if not situation.signs_of_concern:
         assert not {"infohus", "ssp", "ssp_plus", "school", "underretning", "school_leadership"} & set(routes), "no case made of faith or opinions"
-    if situation.crime and situation.role is not Role.SELF:
+    if situation.crime and (situation.role is not Role.SELF or situation.victim):
         assert routes[int(situation.acute)] == "police", "the police right after 112"
-    if situation.crisis and situation.role is not Role.SELF:
+    if situation.crisis and (situation.role is not Role.SELF or situation.victim):
         assert "livslinien" in routes and "exit_help" not in routes
     if situation.young_in_school:
         assert "ssp_plus" not in routes, "a pupil gets SSP itself"
@@ -104,10 +104,12 @@ def test_professionals_and_kommune_staff_are_also_pointed_to_the_national_centre
     assert recommend_route(Situation(Role.KOMMUNE, serious_signs=True, signs_of_concern=True))[-1] == "center"
 
 
-def test_school_staff_with_serious_signs_also_get_the_national_centre():
+def test_school_staff_with_signs_of_concern_also_get_the_national_centre():
     serious = Situation(Role.SCHOOL_STAFF, serious_signs=True, signs_of_concern=True, young_in_school=True)
     assert recommend_route(serious)[-1] == "center"
-    assert "center" not in recommend_route(Situation(Role.SCHOOL_STAFF, signs_of_concern=True, young_in_school=True))
+    several = Situation(Role.SCHOOL_STAFF, signs_of_concern=True, young_in_school=True)
+    assert recommend_route(several) == ["hotline", "school_leadership", "ssp", "infohus", "underretning", "center"]
+    assert "center" not in recommend_route(Situation(Role.SCHOOL_STAFF, young_in_school=True))
 
 
 def test_acute_danger_puts_112_before_everything_else():
@@ -127,3 +129,9 @@ def test_the_person_worried_about_themself_gets_exit_help_and_never_police_first
     assert recommend_route(Situation(Role.SELF, serious_signs=True, signs_of_concern=True, kommune_known=True)) == [
         "hotline", "exit_help"]
     assert recommend_route(Situation(Role.SELF, acute=True)) == ["emergency", "hotline", "exit_help"]
+
+
+def test_a_victim_who_writes_of_themself_gets_the_police_and_victim_support_not_exit_help():
+    assert recommend_route(Situation(Role.SELF, crime=True, victim=True)) == ["police", "victim_support", "hotline"]
+    assert recommend_route(Situation(Role.SELF, acute=True, crime=True, victim=True, serious_signs=True,
+                                     signs_of_concern=True))[:3] == ["emergency", "police", "victim_support"]

@@ -9,6 +9,9 @@ Principles, from DOMAIN.md:
   witnessed or suffered): the police, right after the emergency number when that is needed;
   a victim also victim support.
 - The person worried about themself gets exit help, never a police-first answer unless acute.
+  Someone who writes of themself as the target of a hate crime is answered as its victim: the
+  police and victim support, and the hotline (which advises on leaving a group too), never exit
+  help: a victim is not treated as one drawn in.
 - Serious signs give reason to act: the local infohus (through the kommune or the police),
   with SSP and the school first when the concern is a pupil (school staff: their leadership; a
   parent: a talk with the school too), and underretning for a child.
@@ -42,7 +45,8 @@ class Role(str, Enum):
 
 
 # Roles that work with concerns professionally and can use the national centre's advice line;
-# school staff too when the signs are serious.
+# school staff too when the signs give concern (serious ones, or several changes together): a case
+# they want advice on (DOMAIN.md: "A kommune or professional wanting advice on ... cases").
 _ADVISED_PROFESSIONALLY = (Role.PROFESSIONAL, Role.KOMMUNE)
 
 
@@ -65,7 +69,7 @@ class Situation:
 def recommend_route(situation: Situation) -> list[str]:
     """Route ids in the order the user should use them; never empty."""
     routes = ["emergency"] if situation.acute else []
-    if situation.role is Role.SELF:
+    if situation.role is Role.SELF and not situation.victim:
         return routes + ["hotline", "exit_help"]
     if situation.crime:
         routes.append("police")
@@ -86,7 +90,7 @@ def recommend_route(situation: Situation) -> list[str]:
 
 def _advised_by_the_centre(situation: Situation) -> bool:
     return situation.role in _ADVISED_PROFESSIONALLY or (
-        situation.serious_signs and situation.role is Role.SCHOOL_STAFF
+        situation.signs_of_concern and situation.role is Role.SCHOOL_STAFF
     )
 
 
