@@ -248,28 +248,37 @@ class SituationReaders:
         parents' fear look like a hate crime against her, and months of signs look like danger
         now: a hate crime, or danger now, read in the whole message counts only when one sentence
         or two neighbouring ones tell of it too.
+        A short question after a sentence that names no topic of its own ("Man kan blive
+        radikaliseret gennem spil. Passer det?") asks about that sentence: its topic is read from
+        the two together.
         """
         split = [sentences(text) for text in texts]
+        # (text index, unit, a single sentence?, the question it asks: the sentence itself, or in a
+        # pair a short question that may ask about the sentence before it; None for none)
         units = [
-            (index, sentence, True)
+            (index, sentence, True, sentence if is_question(sentence) else None)
             for index, parts in enumerate(split) if len(parts) > 1
             for sentence in parts
         ] + [
-            (index, f"{first} {second}", False)
+            (index, f"{first} {second}", False, second if _asks_about_before(second) else None)
             for index, parts in enumerate(split) if len(parts) > 1
             for first, second in zip(parts, parts[1:])
         ]
         found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), False, 0.0, ()) for parts in split]
         if not units:
             return found
-        matrix = self.features.transform([unit for _, unit, _ in units])
+        matrix = self.features.transform([unit for _, unit, _, _ in units])
         read = self.signs.labels_of(self.signs.scores(matrix), margin=settings()["signs"]["sentence_margin"])
         crime_at = settings()["incident"]["sentence_probability"]
         topics = self.question.read(matrix) if self.question is not None else [NO_QUESTION] * len(units)
         rows = zip(units, read, self.incident.probabilities(matrix), self.acute.scores(matrix)["acute"], topics)
-        for (index, unit, single), groups, incident, acute, topic in rows:
+        named_its_topic = set()  # (text index, question) read to a topic on its own
+        for (index, unit, single, question), groups, incident, acute, topic in rows:
             before = found[index]
-            asked = single and is_question(unit) and topic != NO_QUESTION and topic not in before.questions
+            if single and question is not None and topic != NO_QUESTION:
+                named_its_topic.add((index, question))
+            asked = (question is not None and topic != NO_QUESTION and topic not in before.questions
+                     and (single or (index, question) not in named_its_topic))
             found[index] = _InSentences(
                 before.serious | ({group for group in groups if group in _serious()} if single and not _hearsay(unit) else set()),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
@@ -374,6 +383,11 @@ def _without_places(text: str) -> str:
 def is_question(sentence: str) -> bool:
     """A sentence with a question mark, or with a question word ('hvad er det overhovedet')."""
     return "?" in sentence or bool(_question_words().search(fold(sentence)))
+
+
+def _asks_about_before(sentence: str) -> bool:
+    """A question too short to name its topic ("Passer det?", "Er det rigtigt?", "Hvem har ret?")."""
+    return is_question(sentence) and len(sentence.split()) < settings()["question"]["words_of_its_own"]
 
 
 @cache

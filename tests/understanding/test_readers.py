@@ -7,8 +7,8 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import (SituationReaders, _affirmed, _hearsay, _without_places, is_question,
-                                         training_sets, with_sentence_signs, without_lawful_weapons)
+from bot.understanding.situation import (SituationReaders, _affirmed, _asks_about_before, _hearsay, _without_places,
+                                         is_question, training_sets, with_sentence_signs, without_lawful_weapons)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -102,6 +102,9 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     ("det har stået på i flere måneder", False, True),
     ("det siger han tit når han har drukket", False, True),
     ("han er vred på sin lærer", False, False),
+    ("hun går i 9. klasse og går med tørklæde", False, False),
+    ("han er ved at blive radikaliseret, synes hans far", False, False),
+    ("han sidder og skriver med dem hele tiden", True, False),
     ("Han slog ham sidste år, og nu siger han at han gør det igen i aften", True, True),
 ])
 def test_time_expressions_place_a_message_now_or_far_off(text, near, far):
@@ -196,6 +199,17 @@ def test_a_sentence_that_denies_a_sign_tells_none(threat_readers):
 ])
 def test_a_question_is_told_by_its_mark_or_its_words(sentence, asked):
     assert is_question(sentence) is asked
+
+
+@pytest.mark.parametrize("sentence, about_before", [
+    ("Passer det?", True),
+    ("er det rigtig?", True),
+    ("hvem har ret", True),
+    ("Kan man blive radikaliseret gennem spil?", False),
+    ("Min søn spiller meget.", False),
+])
+def test_a_short_question_asks_about_the_sentence_before_it(sentence, about_before):
+    assert _asks_about_before(sentence) is about_before
 
 
 def test_place_names_are_not_read_for_signs():
