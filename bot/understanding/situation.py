@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from bot.knowledge.places import WEAK_HOME, read_places
-from bot.knowledge.signs import sign_groups
+from bot.knowledge.signs import findings_from_ids, sign_groups
 from bot.knowledge.text import fold, sentences, word_start_pattern
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.language import language_of
@@ -174,7 +174,9 @@ class SituationReaders:
             [remains or text for remains, text in zip(affirmed, texts)])
         signs_read = [
             without_lawful_weapons(
-                with_sentence_signs(signs, told.serious, {group: sign_scores[group][index] for group in _serious()}),
+                with_sentence_changes(
+                    with_sentence_signs(signs, told.serious, {group: sign_scores[group][index] for group in _serious()}),
+                    told.changes, max(sign_scores[topic][index] for topic in _not_signs())),
                 remains)
             if remains else []
             for index, (signs, told, remains) in enumerate(zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed))
@@ -264,7 +266,7 @@ class SituationReaders:
             for index, parts in enumerate(split) if len(parts) > 1
             for first, second in zip(parts, parts[1:])
         ]
-        found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), False, 0.0, ()) for parts in split]
+        found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), set(), False, 0.0, ()) for parts in split]
         if not units:
             return found
         matrix = self.features.transform([unit for _, unit, _, _ in units])
@@ -279,8 +281,10 @@ class SituationReaders:
                 named_its_topic.add((index, question))
             asked = (question is not None and topic != NO_QUESTION and topic not in before.questions
                      and (single or (index, question) not in named_its_topic))
+            told_here = single and not _hearsay(unit)
             found[index] = _InSentences(
-                before.serious | ({group for group in groups if group in _serious()} if single and not _hearsay(unit) else set()),
+                before.serious | ({group for group in groups if group in _serious()} if told_here else set()),
+                before.changes | ({group for group in groups if group in _changes()} if told_here else set()),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
                 max(before.acute, float(acute)),
                 before.questions + ((topic,) if asked else ()),
@@ -295,6 +299,20 @@ def with_sentence_signs(signs: list[str], in_sentences: set[str] | None, whole: 
     engagement."""
     floor = settings()["signs"]["sentence_whole_floor"]
     return signs + [group for group in sorted(in_sentences or ()) if group not in signs and whole[group] >= floor]
+
+
+def with_sentence_changes(signs: list[str], in_sentences: set[str] | None, not_a_sign: float = 0.0) -> list[str]:
+    """The sign groups read, and the changes (combination groups) told one per sentence when there
+    are several of them (`several_changes` of bot/knowledge/data/signs.yml): a long list of changes
+    blurs each one in the whole message ("har trukket sig fra sine veninder. stoppet med håndbold.
+    ny kæreste på 22. snakker om 'eliten'."); one or two changes read only in a sentence do not count.
+    Nor do they in a message that is about faith, opinions, provocation or loneliness (`not_a_sign`:
+    the whole message's probability of the likeliest of them), where changes told one by one are
+    often that topic's ordinary face: a lonely boy in his room, a son's new prayers."""
+    if (not in_sentences or not_a_sign >= settings()["signs"]["sentence_changes_below_topic"]
+            or not findings_from_ids(sorted(in_sentences)).several_changes):
+        return signs
+    return signs + sorted(in_sentences - set(signs))
 
 
 def without_lawful_weapons(signs: list[str], text: str) -> list[str]:
@@ -317,6 +335,7 @@ class _InSentences:
     """What the sentences of a longer message tell (None: a one-sentence message)."""
 
     serious: set[str] | None = None  # serious sign groups told in one sentence
+    changes: set[str] | None = None  # combination groups (changes) told in one sentence
     crime: bool | None = None  # whether one sentence tells of a hate crime
     acute: float | None = None  # the highest probability of danger now in a sentence or a pair
     questions: tuple[str, ...] | None = None  # FAQ topics asked about in its questions
@@ -403,6 +422,17 @@ def _crimes() -> frozenset[str]:
 @cache
 def _serious() -> frozenset[str]:
     return frozenset(group.id for group in sign_groups().values() if group.severity == "serious")
+
+
+@cache
+def _changes() -> frozenset[str]:
+    return frozenset(group.id for group in sign_groups().values() if group.severity == "combination")
+
+
+@cache
+def _not_signs() -> frozenset[str]:
+    return frozenset(group.id for group in sign_groups().values() if group.severity == "not_a_sign")
+
 
 
 def _is_acute(probability: float, danger: bool, opinion: float | None = None, sentence: float | None = None) -> bool:

@@ -8,7 +8,8 @@ import pytest
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
 from bot.understanding.situation import (SituationReaders, _affirmed, _asks_about_before, _hearsay, _without_places,
-                                         is_question, training_sets, with_sentence_signs, without_lawful_weapons)
+                                         is_question, training_sets, with_sentence_changes, with_sentence_signs,
+                                         without_lawful_weapons)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -168,6 +169,17 @@ def test_a_serious_sign_of_one_sentence_needs_some_weight_in_the_whole_message()
     assert with_sentence_signs(["politics"], {"threats", "weapons"}, whole) == ["politics", "threats"]
     assert with_sentence_signs(["threats"], {"threats"}, whole) == ["threats"], "not twice"
     assert with_sentence_signs([], None, whole) == []
+
+
+def test_changes_told_one_per_sentence_count_only_when_there_are_several():
+    assert with_sentence_changes(["dropout"], {"isolation", "new_friends", "conspiracy"}) == [
+        "dropout", "conspiracy", "isolation", "new_friends"]
+    assert with_sentence_changes(["politics"], {"isolation", "symbols"}) == ["politics"], "two are not several"
+    assert with_sentence_changes(["isolation"], {"isolation", "new_friends", "dropout"}) == [
+        "isolation", "dropout", "new_friends"], "not twice"
+    assert with_sentence_changes([], None) == []
+    assert with_sentence_changes(["wellbeing"], {"isolation", "new_friends", "dropout"}, not_a_sign=0.6) == [
+        "wellbeing"], "a lonely boy's changes are loneliness"
 
 
 def test_weapons_alone_in_a_lawful_use_are_no_sign():
