@@ -434,7 +434,6 @@ def _not_signs() -> frozenset[str]:
     return frozenset(group.id for group in sign_groups().values() if group.severity == "not_a_sign")
 
 
-
 def _is_acute(probability: float, danger: bool, opinion: float | None = None, sentence: float | None = None) -> bool:
     """Danger now: very probable on its own, or probable where the other readers see a danger too.
 
