@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from bot.knowledge.places import WEAK_HOME, read_places
-from bot.knowledge.signs import findings_from_ids, sign_groups
+from bot.knowledge.signs import SignFindings, findings_from_ids, sign_groups
 from bot.knowledge.text import fold, sentences, word_start_pattern
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.language import language_of
@@ -168,15 +168,16 @@ class SituationReaders:
         affirmed = [_without_places(_affirmed(text)) for text in texts]
         sign_scores = self.signs.scores(
             matrix if affirmed == list(texts) else self.features.transform([a or t for a, t in zip(affirmed, texts)]))
-        serious_probability = np.max([sign_scores[sign] for sign in _serious()], axis=0)
+        serious_probability = np.max([sign_scores[sign] for sign in _every_group().serious], axis=0)
         in_sentences = self._read_sentences(texts)
         in_affirmed = in_sentences if affirmed == list(texts) else self._read_sentences(
             [remains or text for remains, text in zip(affirmed, texts)])
         signs_read = [
             without_lawful_weapons(
                 with_sentence_changes(
-                    with_sentence_signs(signs, told.serious, {group: sign_scores[group][index] for group in _serious()}),
-                    told.changes, max(sign_scores[topic][index] for topic in _not_signs())),
+                    with_sentence_signs(signs, told.serious,
+                                        {group: sign_scores[group][index] for group in _every_group().serious}),
+                    told.changes, max(sign_scores[topic][index] for topic in _every_group().not_a_sign)),
                 remains)
             if remains else []
             for index, (signs, told, remains) in enumerate(zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed))
@@ -281,10 +282,10 @@ class SituationReaders:
                 named_its_topic.add((index, question))
             asked = (question is not None and topic != NO_QUESTION and topic not in before.questions
                      and (single or (index, question) not in named_its_topic))
-            told_here = single and not _hearsay(unit)
+            here = findings_from_ids(groups) if single and not _hearsay(unit) else SignFindings()
             found[index] = _InSentences(
-                before.serious | ({group for group in groups if group in _serious()} if told_here else set()),
-                before.changes | ({group for group in groups if group in _changes()} if told_here else set()),
+                before.serious | set(here.serious),
+                before.changes | set(here.combination),
                 before.crime or (single and 1.0 - incident["none"] >= crime_at),
                 max(before.acute, float(acute)),
                 before.questions + ((topic,) if asked else ()),
@@ -320,7 +321,7 @@ def without_lawful_weapons(signs: list[str], text: str) -> list[str]:
     jagttegn, a collector's licence, a shooting club, Hjemmeværnet, airsoft) are no sign: weapons
     in hostile hands come with another serious sign (threats, a violent group, absolute solutions).
     The acute reader still weighs them as a danger."""
-    if [sign for sign in signs if sign in _serious()] != ["weapons"] or not _lawful_weapons().search(fold(text)):
+    if [sign for sign in signs if sign in _every_group().serious] != ["weapons"] or not _lawful_weapons().search(fold(text)):
         return signs
     return [sign for sign in signs if sign != "weapons"]
 
@@ -420,18 +421,9 @@ def _crimes() -> frozenset[str]:
 
 
 @cache
-def _serious() -> frozenset[str]:
-    return frozenset(group.id for group in sign_groups().values() if group.severity == "serious")
-
-
-@cache
-def _changes() -> frozenset[str]:
-    return frozenset(group.id for group in sign_groups().values() if group.severity == "combination")
-
-
-@cache
-def _not_signs() -> frozenset[str]:
-    return frozenset(group.id for group in sign_groups().values() if group.severity == "not_a_sign")
+def _every_group() -> SignFindings:
+    """Every sign group, split by severity."""
+    return findings_from_ids(tuple(sign_groups()))
 
 
 def _is_acute(probability: float, danger: bool, opinion: float | None = None, sentence: float | None = None) -> bool:
