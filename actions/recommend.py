@@ -182,13 +182,14 @@ class ActionRecommendRoute(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         situation = situation_from(tracker)
-        if situation.role is Role.SELF and not situation.victim:
+        routes = recommend_route(situation)
+        if "exit_help" in routes:  # the routing function decides who is worried about themself
             say(dispatcher, "utter_self_support")
         else:
             dispatch_assessment(dispatcher, findings_from_ids(told_signs(tracker)),
                                 nothing_else=bool(tracker.get_slot("nothing_else_noticed")),
                                 asked=_asked_if_a_sign(tracker, situation))
-        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), role=situation.role,
+        dispatch_routes(dispatcher, routes, known_place(tracker), role=situation.role,
                         infohus_if_it_persists=not situation.serious_signs)
         say(dispatcher, "utter_route_outro")
         return []
