@@ -7,6 +7,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import (
+    INFOHUS_QUESTION,
+    answer_question,
     faq_topic,
     known_place,
     latest_situation,
@@ -14,6 +16,7 @@ from actions.messages import (
     render,
     say,
     say_hotline_closed_if_needed,
+    say_local_infohus,
 )
 from actions.recommend import (
     dispatch_assessment,
@@ -129,9 +132,11 @@ class ActionAnswerOtherQuestions(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answered = faq_topic(tracker, 0.0)
+        if answered == INFOHUS_QUESTION:  # the FAQ rule said what an infohus is; now which one
+            say_local_infohus(dispatcher, tracker)
         for topic in latest_situation(tracker).questions:
             if topic != answered:
-                say(dispatcher, f"utter_{topic}")
+                answer_question(dispatcher, tracker, topic)
         return []
 
 
@@ -147,11 +152,11 @@ class ActionGiveContacts(Action):
     ) -> list[EventType]:
         say(dispatcher, "utter_contacts")
         say_hotline_closed_if_needed(dispatcher)
-        place = known_place(tracker)
-        if place:
-            say(dispatcher, "utter_contacts_infohus", kommune=place.kommune, police_district=place.police_district.name)
-        for topic in latest_situation(tracker).questions:
-            say(dispatcher, f"utter_{topic}")
+        asked = latest_situation(tracker).questions
+        if INFOHUS_QUESTION not in asked:
+            say_local_infohus(dispatcher, tracker)
+        for topic in asked:
+            answer_question(dispatcher, tracker, topic)
         return []
 
 

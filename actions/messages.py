@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.contacts import contact_variables, route
-from bot.knowledge.places import PlaceMatch, lookup_place
+from bot.knowledge.places import PlaceMatch, answered_home, lookup_place, read_places
 from bot.understanding.reading import SituationReading
 
 DOMAIN_FILE = Path(__file__).resolve().parents[1] / "domain.yml"
@@ -153,7 +153,32 @@ def in_english(tracker: Tracker) -> bool:
     return tracker.get_slot("language") == "en" or latest_situation(tracker).language == "en"
 
 
+INFOHUS_QUESTION = "faq/infohus"
+
+
 def known_place(tracker: Tracker) -> PlaceMatch | None:
     """The kommune and police district the conversation has settled on, if any."""
     kommune = tracker.get_slot("kommune")
     return lookup_place(kommune) if kommune else None
+
+
+def place_asked_about(tracker: Tracker) -> PlaceMatch | None:
+    """The place a question about the local infohus or contacts is about: the kommune the latest
+    message names ("hvilket infohus hører Ballerup under?", "vi bor i Marstal"), else the one known."""
+    named = answered_home([mention for mention in read_places(latest_text(tracker)) if mention.kommune])
+    return lookup_place(named.kommune) if named else known_place(tracker)
+
+
+def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> None:
+    """The FAQ answer of a topic ('faq/anonymity'); a question about the infohus also learns which
+    one serves the place it names."""
+    say(dispatcher, f"utter_{topic}")
+    if topic == INFOHUS_QUESTION:
+        say_local_infohus(dispatcher, tracker)
+
+
+def say_local_infohus(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Which police district's infohus serves the place asked about, when one is named or known."""
+    place = place_asked_about(tracker)
+    if place:
+        say(dispatcher, "utter_contacts_infohus", kommune=place.kommune, police_district=place.police_district.name)

@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import (
     NOT_AN_ANSWER,
+    answer_question,
     button_payloads,
     faq_topic,
     has_said,
@@ -309,7 +310,7 @@ class ValidateWorryForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         """Questions about the service asked along the way are answered first."""
         for topic in questions_to_answer(tracker):
-            say(dispatcher, f"utter_{topic}")
+            answer_question(dispatcher, tracker, topic)
         return await super().run(dispatcher, tracker, domain)
 
     # -- extraction -------------------------------------------------------------------------

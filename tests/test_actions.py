@@ -323,6 +323,18 @@ def test_every_question_of_a_message_is_answered_not_only_the_faq_selectors(doma
     assert run_action(ActionAnswerOtherQuestions(), one, domain)[1] == []
 
 
+def test_a_question_about_the_infohus_of_a_place_names_its_police_district(domain):
+    tracker = make_tracker(text="hvad er SSP egentlig? og hvilket infohus hører Ballerup under", intent="faq",
+                           situation={"questions": ["faq/ssp", "faq/infohus"]}, faq=("faq/ssp", 0.9))
+    sent = run_action(ActionAnswerOtherQuestions(), tracker, domain)[1]
+    assert names(sent) == ["utter_faq/infohus", "utter_contacts_infohus"] and "Københavns Vestegns Politi" in texts(sent)[1]
+    selected = make_tracker(text="Hvilket infohus hører vi under i Thisted?", intent="faq",
+                            situation={"questions": []}, faq=("faq/infohus", 0.9))
+    assert "Midt- og Vestjyllands Politi" in texts(run_action(ActionAnswerOtherQuestions(), selected, domain)[1])[0]
+    unplaced = make_tracker(text="Hvad er et infohus?", intent="faq", situation={"questions": []}, faq=("faq/infohus", 0.9))
+    assert run_action(ActionAnswerOtherQuestions(), unplaced, domain)[1] == [], "no place named or known: nothing to add"
+
+
 def test_questions_inside_a_long_first_message_are_answered_before_the_guided_questions(domain):
     text = "Min bror har delt en video hvor en mand siger at jøder skal dræbes. Hvad er et infohus egentlig?"
     slots, sent = form_run(domain, text=text, intent="express_worry",
@@ -505,6 +517,13 @@ def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):
     _, sent = run_action(ActionGiveContacts(), make_tracker(slots={"kommune": "Bornholm"}), domain)
     joined = "\n".join(texts(sent))
     assert EMERGENCY in joined and HOTLINE in joined and POLICE in joined and "Bornholms Politi" in joined
+
+
+def test_contacts_name_the_infohus_of_the_place_the_message_names(domain):
+    tracker = make_tracker(text="hej, hvilket infohus hoerer vi under her i Marstal paa Aeroe?", intent="ask_contact",
+                           slots={"kommune": "Aarhus"})
+    joined = "\n".join(texts(run_action(ActionGiveContacts(), tracker, domain)[1]))
+    assert "Fyns Politi" in joined and "Østjyllands Politi" not in joined
 
 
 def test_a_question_asked_with_the_numbers_is_answered_after_them(domain):
