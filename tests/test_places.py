@@ -106,6 +106,10 @@ def test_unknown_places_give_none(typed):
         ("Jeg er lærer i 7. klasse på en skole i Holstebro. En elev på 14", "Holstebro"),
         ("Jeg er sagsbehandler på jobcentret i Næstved. En borger på 22", "Næstved"),
         ("Pædagog i fritidsklubben i Kirke Hyllinge.", "Lejre"),
+        # ... and the place a professional names with their work, as a heading
+        ("SSP-konsulent, Ishoej. Ung fyr, 19 aar.", "Ishøj"),
+        ("Sundhedsplejerske på Ærø. Ved et hjemmebesøg fortalte moren", "Ærø"),
+        ("Jeg er lærer og min elev tog til Odense i weekenden", None),
         ("han går i skole i Hellerup men bor i Gladsaxe", "Gladsaxe"),
         ("han studerer og har lejlighed i Indre By i Aarhus", "Aarhus"),
         ("han var til en demonstration i Odense i weekenden", None),
