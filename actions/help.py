@@ -36,8 +36,8 @@ from bot.knowledge.signs import SignFindings, findings_from_ids
 
 class ActionAcuteDanger(Action):
     """The emergency number first, immediately (in English to an English message); then where to
-    turn afterwards: Livslinien when a life is at risk from a crisis, else the hotline. In the
-    middle of the guided questions it keeps what the message told (place, age, signs)."""
+    turn afterwards: Livslinien when a life is at risk from a crisis, else the hotline. It keeps
+    what the message told (place, age, signs) for the guided questions."""
 
     def name(self) -> str:
         return "action_acute_danger"
@@ -68,8 +68,9 @@ class ActionAcuteDanger(Action):
             say(dispatcher, "utter_acute_danger")
             _say_crime_routes(dispatcher, situation.incident)
             say(dispatcher, "utter_acute_after")
-        told = facts_told(tracker) if in_the_questions else {}
-        return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in told.items()]
+        # What the message told for sure (place, age, signs) is kept, in the questions or before them:
+        # "I called 112, what do we do for him now?" goes on from it.
+        return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in facts_told(tracker).items()]
 
 
 def _say_crime_routes(dispatcher: CollectingDispatcher, incident: str, english: bool = False) -> None:

@@ -454,7 +454,7 @@ def test_an_uncertain_alarm_with_its_story_gets_the_advice_at_once(domain):
     joined = "\n".join(said)
     assert said[0].startswith(f"Ring {EMERGENCY} nu") and "giver grund til at handle" in joined
     assert "Københavns Vestegns Politi" in joined and "Kontakt SSP" in joined and "hjælp og støtte til familien" in joined
-    assert slot_events(events) == {"acute": True}
+    assert slot_events(events) == {"acute": True, "kommune": "Ishøj", "age_band": "13_17", "signs": ["travel_conflict"]}
     sure = make_tracker(text=story, intent="acute_danger",
                         situation={"acute": True, "acute_sure": True, "signs": ["travel_conflict"], "role": "parent"})
     said = texts(run_action(ActionAcuteDanger(), sure, domain)[1])
@@ -822,7 +822,8 @@ def test_an_emergency_in_the_middle_is_declined_and_its_action_keeps_its_facts(d
     assert slot_events(events) == {"acute": True}, "no place, no sign of concern, no role for sure: the questions go on"
     events, _ = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv i Horsens", intent="acute_danger",
                                                              situation={"acute": True, "signs": ["weapons"]}), domain)
-    assert slot_events(events) == {"acute": True}, "outside the guided questions nothing else is set"
+    assert slot_events(events) == {"acute": True, "signs": ["weapons"]}, \
+        "outside the guided questions too: questions that follow ('I called 112, what now?') go on from them"
 
 
 def test_where_the_writer_lives_is_not_taken_for_where_the_person_lives(domain):
