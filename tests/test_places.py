@@ -125,6 +125,12 @@ def test_where_the_person_lives(message, kommune):
     assert (home.kommune if home else None) == kommune
 
 
+@pytest.mark.parametrize("message", ["de vil brænde moskeen ned", "han fylder 13 års i morgen", "mon det er farligt?",
+                                     "han har sat ild til noget brænde"])
+def test_ordinary_words_that_are_loosely_a_place_name_are_no_place(message):
+    assert read_places(message) == []
+
+
 @pytest.mark.parametrize("message", ["Strandby", "vi bor i Sundby", "han bor på Amager"])
 def test_a_name_several_places_share_gives_no_kommune(message):
     assert [mention.kommune for mention in read_places(message)] == [None]

@@ -136,7 +136,13 @@ def _shared_keys() -> frozenset[str]:
 
 @cache
 def _common_word_keys() -> frozenset[str]:
-    return frozenset(fold_key(name) for name in load_data("places")["common_words"])
+    """The common words' keys, as written and loosely: 'brænde' is 'Brande' typed loosely."""
+    keys = {fold_key(name) for name in load_data("places")["common_words"]}
+    return frozenset(keys | {_loose(key) for key in keys})
+
+
+def _is_common_word(phrase: str) -> bool:
+    return phrase in _common_word_keys() or _loose(phrase) in _common_word_keys()
 
 
 @dataclass(frozen=True)
@@ -242,13 +248,13 @@ def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_messag
         shared = phrase in _shared_keys()
         if entry is None and not shared:
             continue
-        if phrase in _common_word_keys() and not (alone or cued):
+        if _is_common_word(phrase) and not (alone or cued):
             continue
         found.append((start, start + length, None if shared else entry))
         return length
     word = words[start].group()
     entry = _fuzzy_entry(word, cued, tokens[start] == whole_message) if len(word) >= _FUZZY_MIN_LENGTH else None
-    if entry is not None and tokens[start] not in _common_word_keys():
+    if entry is not None and not _is_common_word(tokens[start]):
         found.append((start, start + 1, entry))
         return 1
     return 0
