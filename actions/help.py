@@ -69,7 +69,7 @@ class ActionAcuteDanger(Action):
             _say_crime_routes(dispatcher, situation.incident)
             say(dispatcher, "utter_acute_after")
         # What the message told for sure (place, age, signs) is kept, in the questions or before them:
-        # "I called 112, what do we do for him now?" goes on from it.
+        # "I called the emergency number, what do we do for him now?" goes on from it.
         return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in facts_told(tracker).items()]
 
 
