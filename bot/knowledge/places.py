@@ -136,13 +136,12 @@ def _shared_keys() -> frozenset[str]:
 
 @cache
 def _common_word_keys() -> frozenset[str]:
-    """The common words' keys, as written and loosely: 'brænde' is 'Brande' typed loosely."""
-    keys = {fold_key(name) for name in load_data("places")["common_words"]}
-    return frozenset(keys | {_loose(key) for key in keys})
+    """The common words' loose keys: 'brænde' is 'Brande' typed loosely."""
+    return frozenset(_loose(fold_key(name)) for name in load_data("places")["common_words"])
 
 
 def _is_common_word(phrase: str) -> bool:
-    return phrase in _common_word_keys() or _loose(phrase) in _common_word_keys()
+    return _loose(phrase) in _common_word_keys()
 
 
 @dataclass(frozen=True)
