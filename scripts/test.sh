@@ -20,7 +20,8 @@ fi
 source scripts/services.sh
 trap stop_services EXIT INT TERM
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step prints the clock time it starts at, so a slow CI run shows which stage took the time.
+step() { printf '\n=== %s [%s]\n' "$*" "$(date +%H:%M:%S)"; }
 
 # In CI (CI=true) any skipped test fails the run (tests/support/no_skips.py); elsewhere skips are listed.
 PYTEST_ARGS=(-q -rs -p tests.support.no_skips)
