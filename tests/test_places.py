@@ -131,6 +131,21 @@ def test_ordinary_words_that_are_loosely_a_place_name_are_no_place(message):
     assert read_places(message) == []
 
 
+@pytest.mark.parametrize("message", ["er der noget i vejen med ham?", "han råbte det på vejen hjem fra skole",
+                                     "han står i vejen for sig selv", "det hjælper kun i ringe grad",
+                                     "han går i ry for at være sød"])
+def test_a_place_name_that_is_an_ordinary_word_in_lower_case_is_no_place_unless_someone_lives_there(message):
+    assert read_places(message) == []
+
+
+@pytest.mark.parametrize(("message", "kommune"), [
+    ("vi bor i vejen", "Vejen"), ("i vejen", "Vejen"), ("fra give", "Vejle"), ("min søn på 16 i ringe", "Faaborg-Midtfyn"),
+    ("vi var på Fur i sommer", "Skive"),
+])
+def test_a_place_name_that_is_an_ordinary_word_counts_as_a_home_an_answer_or_capitalised(message, kommune):
+    assert [mention.kommune for mention in read_places(message)] == [kommune]
+
+
 @pytest.mark.parametrize("message", ["Strandby", "vi bor i Sundby", "han bor på Amager"])
 def test_a_name_several_places_share_gives_no_kommune(message):
     assert [mention.kommune for mention in read_places(message)] == [None]
@@ -195,6 +210,7 @@ def test_every_shared_name_and_common_word_is_a_real_entry():
         data["kommuner"]) | {v for e in data["kommuner"].values() for v in e.get("variants") or []}
     named = {n.casefold() for e in data["kommuner"].values() for n in (e.get("towns") or []) + (e.get("variants") or [])}
     assert not {n.casefold() for n in data["shared_names"]} & named, "a shared name maps to no kommune"
+    assert set(data["ordinary_after_a_preposition"]) <= set(data["common_words"])
 
 
 def test_a_home_cue_is_read_after_words_with_aeoeaa():

@@ -14,6 +14,7 @@ from bot.knowledge.text import fold, fold_key, word_start_pattern
 
 # Words that surround a place name without being part of it ("Aarhus Kommune", "kommunen").
 _NOISE_WORDS = {"kommune", "kommunen", "kommuner", "kommunes", "by", "byen"}
+_ANSWER_PREPOSITIONS = {"i", "paa", "fra"}
 _MAX_NGRAM = 4
 _WORD = re.compile(r"\w+")
 _FUZZY_CUTOFF = 0.86
@@ -54,6 +55,12 @@ def _loose(key: str) -> str:
 
 def _strip_noise(key: str) -> str:
     return " ".join(word for word in key.split() if word not in _NOISE_WORDS)
+
+
+def _bare_answer(key: str) -> str:
+    """A message as the bare answer to "where?": without 'kommune' and a leading 'i', 'på' or 'fra'."""
+    words = _strip_noise(key).split()
+    return " ".join(words[1:] if len(words) > 1 and words[0] in _ANSWER_PREPOSITIONS else words)
 
 
 @cache
@@ -140,6 +147,11 @@ def _common_word_keys() -> frozenset[str]:
     return frozenset(_loose(fold_key(name)) for name in load_data("places")["common_words"])
 
 
+@cache
+def _ordinary_after_a_preposition() -> frozenset[str]:
+    return frozenset(fold_key(name) for name in load_data("places")["ordinary_after_a_preposition"])
+
+
 def _is_common_word(phrase: str) -> bool:
     return _loose(phrase) in _common_word_keys()
 
@@ -210,14 +222,16 @@ def read_places(text: str) -> list[PlaceMention]:
     """Every known place named in a message, longest name first, with how it is meant.
 
     Names that are also ordinary words (Give, Vejen ...) count only after a word such as 'i' or
-    'fra', or when the message is nothing but the name; a misspelt name counts there too. A name
+    'fra', or when the message is nothing but the name; a misspelt name counts there too. Written in
+    lower case, a name that is an ordinary word after 'i' too counts only where someone is said to
+    live there ("noget i vejen"). A name
     several places share takes the kommune of a place named right after it ("Indre By i
     Aarhus"), or none.
     """
     words = list(_WORD.finditer(text))
     tokens = [fold_key(word.group()) for word in words]
     folded = fold(text)
-    whole_message = _strip_noise(" ".join(tokens))
+    whole_message = _bare_answer(" ".join(tokens))
     found: list[tuple[int, int, _Entry | None]] = []
     start = 0
     while start < len(tokens):
@@ -229,9 +243,12 @@ def read_places(text: str) -> list[PlaceMention]:
         if entry is None:
             entry = next((e for s, _, e in found[index + 1 :] if e is not None and s - after <= 2), None)
         alone = " ".join(tokens[first:after]) == whole_message
+        home = HOME if alone else _home(text, words, first, correction)
+        written = text[words[first].start() : words[after - 1].end()]
+        if home == NOT_HOME and written.islower() and " ".join(tokens[first:after]) in _ordinary_after_a_preposition():
+            continue  # "noget i vejen", "på vejen hjem", "i ringe grad": the word, not the town
         mentions.append(PlaceMention(
-            words[first].start(), words[after - 1].end(), text[words[first].start() : words[after - 1].end()],
-            entry.kommune if entry else None, HOME if alone else _home(text, words, first, correction), correction,
+            words[first].start(), words[after - 1].end(), written, entry.kommune if entry else None, home, correction,
         ))
     return mentions
 
