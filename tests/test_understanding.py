@@ -32,6 +32,9 @@ def _sign_button_payloads():
     ("Han er 16. Han truer sin lærer! Hvad gør jeg?", ["Han er 16.", "Han truer sin lærer!", "Hvad gør jeg?"]),
     ("hej\nmin søn har en kniv", ["hej", "min søn har en kniv"]),
     ("han går i 9.klasse og er 15", ["han går i 9.klasse og er 15"]),
+    ("han vil gøre det den 30. december. Han går i 9. klasse", ["han vil gøre det den 30. december.",
+                                                                "Han går i 9. klasse"]),
+    ("hun går i 3. g. hun er 18. han er ok", ["hun går i 3. g.", "hun er 18.", "han er ok"]),
     ("  ", []),
 ])
 def test_a_message_splits_into_sentences(text, expected):

@@ -5,7 +5,10 @@ import unicodedata
 
 _FOLDS = str.maketrans({"å": "aa", "ø": "oe", "æ": "ae", "ä": "ae", "ö": "oe", "ü": "ue"})
 _NON_WORD = re.compile(r"[^\w]+")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+# A dot after a number does not end the sentence when an ordinal goes on: "den 30. december", "i 9. klasse".
+_ORDINAL_GOES_ON = (r"(?i:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december"
+                    r"|klasse|kl|g|årgang|aargang|sal|gang)\b")
+_SENTENCE_BREAK = re.compile(rf"(?<=[!?])\s+|(?<=\D\.)\s+|(?<=\d\.)\s+(?!{_ORDINAL_GOES_ON})|\n+")
 
 
 def fold(text: str) -> str:
@@ -30,5 +33,6 @@ def fold_key(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a message: split after '.', '!' or '?' followed by a space, and at line breaks."""
+    """The sentences of a message: split after '.', '!' or '?' followed by a space (not inside a date or
+    a class: "30. december", "9. klasse"), and at line breaks."""
     return [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]
