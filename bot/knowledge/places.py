@@ -160,6 +160,8 @@ def _is_common_word(phrase: str) -> bool:
 class _Cues:
     before: frozenset[str]
     pronoun_i_after: frozenset[str]
+    after: frozenset[str]
+    regions: frozenset[str]
     strong: re.Pattern
     weak: re.Pattern
     writer_only: re.Pattern
@@ -176,6 +178,8 @@ def _cues() -> _Cues:
     return _Cues(
         frozenset(fold_key(word) for word in raw["before_a_place"]),
         frozenset(fold_key(word) for word in raw["pronoun_i_after"]),
+        frozenset(fold_key(word) for word in raw["after_a_place"]),
+        frozenset(fold_key(word) for word in raw["regions"]),
         word_start_pattern(home["strong"]),
         word_start_pattern(home["weak"]),
         word_start_pattern(home["writer_only"]),
@@ -193,6 +197,15 @@ def _cued(tokens: list[str], start: int) -> bool:
     if start >= 2 and tokens[start - 1] == "i" and tokens[start - 2] in cues.pronoun_i_after:
         return False
     return any(start >= n and " ".join(tokens[start - n : start]) in cues.before for n in (1, 2))
+
+
+def _placed_after(tokens: list[str], end: int) -> bool:
+    """Whether the words right after a name place it: 'på Fyn', 'ved Vejle'."""
+    cues = _cues()
+    if end + 1 >= len(tokens) or tokens[end] not in cues.after:
+        return False
+    following = tokens[end + 1]
+    return following in cues.regions or (_entry_for(following) is not None and not _is_common_word(following))
 
 
 def _home(text: str, words: list[re.Match], start: int, correction: bool) -> int:
@@ -264,7 +277,7 @@ def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_messag
         shared = phrase in _shared_keys()
         if entry is None and not shared:
             continue
-        if _is_common_word(phrase) and not (alone or cued):
+        if _is_common_word(phrase) and not (alone or cued or _placed_after(tokens, start + length)):
             continue
         found.append((start, start + length, None if shared else entry))
         return length
