@@ -402,6 +402,20 @@ class _AsksForSlot:
         return []
 
 
+class ActionAnswerAside(Action):
+    """A question between the guided questions that the classifier read as a worry or a yes/no
+    ("vent, får han at vide at det er mig?"): the form declines a message that fills nothing, and
+    Rasa drops what its validation said, so the answers are given here; the form then asks again."""
+
+    def name(self) -> str:
+        return "action_answer_aside"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        for topic in questions_to_answer(tracker):
+            answer_question(dispatcher, tracker, topic)
+        return []
+
+
 class ActionAskRole(_AsksForSlot, Action):
     slot = "role"
 

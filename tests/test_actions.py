@@ -23,7 +23,7 @@ from actions.help import (
 )
 from actions.recommend import ActionRecommendRoute, ActionSupportSelf
 from actions.session import ActionSessionStart
-from actions.worry_form import ActionAskKommune, ActionAskSigns, ValidateWorryForm
+from actions.worry_form import ActionAnswerAside, ActionAskKommune, ActionAskSigns, ValidateWorryForm
 from bot.knowledge.contacts import route
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -321,6 +321,17 @@ def test_every_question_of_a_message_is_answered_not_only_the_faq_selectors(doma
     assert names(sent) == ["utter_faq/infohus"], "the selector's topic is answered by utter_faq itself"
     one = make_tracker(text="hvad er SSP?", intent="faq", situation={"questions": ["faq/ssp"]}, faq=("faq/ssp", 0.99))
     assert run_action(ActionAnswerOtherQuestions(), one, domain)[1] == []
+
+
+def test_a_question_between_the_guided_questions_read_as_a_worry_is_answered(domain):
+    """The form declines a message that fills nothing, and Rasa drops what its validation said:
+    the rule for a declined worry answers the question (data/rules/interruptions.yml)."""
+    aside = make_tracker(text="vent før jeg svarer, får han at vide at det er mig der har skrevet?", intent="express_worry",
+                         requested_slot="kommune", active_loop="worry_form", situation={"questions": ["faq/anonymity"]})
+    assert names(run_action(ActionAnswerAside(), aside, domain)[1]) == ["utter_faq/anonymity"]
+    answer = make_tracker(text="han bor i Odense", intent="express_worry", requested_slot="kommune",
+                          active_loop="worry_form", situation={"questions": []})
+    assert run_action(ActionAnswerAside(), answer, domain)[1] == []
 
 
 def test_a_question_about_the_infohus_of_a_place_names_its_police_district(domain):
