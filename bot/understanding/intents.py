@@ -43,12 +43,16 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     predicted = ranking[0] if ranking else None
     if predicted not in _REQUESTS and _is_an_incident_to_report(situation):
         return INCIDENT
+    if predicted == INCIDENT:
+        return WORRY  # a crime by someone in the writer's own life, told with signs: the worry's routes add the police
     if predicted == SELF and situation.role in RELATION_ROLES:
         return WORRY
     if predicted == SELF and situation.role != "self" and situation.questions:
         return FAQ  # "er der et program for dem, der vil væk fra de grupper?": about exit, not from the person
     if predicted in _UNSURE and situation.gives_place:
         return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
+    if predicted in _UNSURE and _signs_of_concern(situation):
+        return SELF if situation.role == "self" else WORRY  # signs the readers are sure of, in words the classifier is not
     if predicted in _UNSURE and situation.questions:
         return FAQ  # "Før jeg svarer mere. Er det her anonymt?": a question the question reader is sure of
     return predicted
