@@ -193,7 +193,7 @@ class SituationReaders:
             signs_read,
             self.acute.scores(matrix)["acute"],
             serious_probability,
-            self.role.read(matrix),
+            self._roles(texts, matrix),
             incidents,
             self.flags.read(matrix),
             opinions,
@@ -224,17 +224,47 @@ class SituationReaders:
             ))
         return readings
 
+    def _roles(self, texts: Sequence[str], matrix) -> list[str]:
+        """The writer's role in each text; where the whole gives none, a longer message's first
+        sentence gives it when it is sure ("hej jeg er pædagog i en ungdomsklub. ..."): the rest of
+        a long letter blurs it. Later sentences name other people's roles too often."""
+        roles = self.role.read(matrix)
+        unread = [index for index, role in enumerate(roles) if role == self.role.default and len(sentences(texts[index])) > 1]
+        if not unread:
+            return roles
+        firsts = self.features.transform([sentences(texts[index])[0] for index in unread])
+        at_least = settings()["role"]["first_sentence_probability"]
+        for index, probabilities in zip(unread, self.role.probabilities(firsts)):
+            best = max(probabilities, key=probabilities.get)
+            if probabilities[best] >= at_least:
+                roles[index] = best
+        return roles
+
     def _questions(self, texts: Sequence[str], matrix, in_sentences: list["_InSentences"]) -> list[tuple[str, ...]]:
         """The FAQ topics asked about in each text: a one-sentence question read whole, the
         questions of a longer message one by one (`_read_sentences`)."""
         if self.question is None:
             return [() for _ in texts]
         whole = self.question.read(matrix)
-        return [
+        asked = [
             told.questions if told.questions is not None
             else ((topic,) if is_question(text) and topic != NO_QUESTION else ())
             for text, topic, told in zip(texts, whole, in_sentences)
         ]
+        return self._with_joined_questions(texts, asked)
+
+    def _with_joined_questions(self, texts: Sequence[str], asked: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """Two questions joined in one sentence ("hvad er et infohus og kan man ringe uden at sige
+        hvem man er?"): each part is read as a question of its own, and its topic added."""
+        parts = [(index, clause) for index, text in enumerate(texts) for clause in joined_questions(text)]
+        if not parts:
+            return asked
+        topics = self.question.read(self.features.transform([clause for _, clause in parts]))
+        asked = [list(topics_of_text) for topics_of_text in asked]
+        for (index, _), topic in zip(parts, topics):
+            if topic != NO_QUESTION and topic not in asked[index]:
+                asked[index].append(topic)
+        return [tuple(topics_of_text) for topics_of_text in asked]
 
     def _read_sentences(self, texts: Sequence[str]) -> list["_InSentences"]:
         """Per text, what its single sentences (and pairs of neighbouring sentences) tell; for a
@@ -369,6 +399,10 @@ def _denial_exceptions() -> re.Pattern:
 
 
 _CLAUSE_BREAK = re.compile(r",?\s+men\s+|;\s*")
+# 'og' that starts a second question in the same sentence.
+_JOINED_QUESTION = re.compile(
+    r"(?:,\s*|\s+)og\s+(?=(?:kan|hvad|hvem|hvordan|hvorfor|hvornår|hvornaar|hvor|hvis|er|skal|må|maa|bliver|får|faar"
+    r"|findes|hvilke|hvilken)\b)", re.IGNORECASE)
 
 
 def _affirmed(text: str) -> str:
@@ -403,6 +437,19 @@ def _without_places(text: str) -> str:
 def is_question(sentence: str) -> bool:
     """A sentence with a question mark, or with a question word ('hvad er det overhovedet')."""
     return "?" in sentence or bool(_question_words().search(fold(sentence)))
+
+
+def joined_questions(text: str) -> list[str]:
+    """The parts of each question sentence that joins two questions with 'og' ("hvad er SSP, og
+    kan jeg ringe anonymt?"); nothing for a sentence that asks one thing."""
+    parts = []
+    for sentence in sentences(text):
+        if not is_question(sentence):
+            continue
+        clauses = [clause.strip() for clause in _JOINED_QUESTION.split(sentence) if clause.strip()]
+        if len(clauses) > 1:
+            parts.extend(clauses)
+    return parts
 
 
 def _asks_about_before(sentence: str) -> bool:

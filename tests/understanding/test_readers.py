@@ -270,3 +270,16 @@ def test_what_lay_people_around_the_writer_say_is_hearsay_but_the_persons_own_wo
     assert _hearsay("Naboen siger kommunen vil tro vi sender børn til al-Shabaab")
     assert not _hearsay("han siger at alle jøder skal dø")
     assert not _hearsay("Hans lærer siger at han truer andre elever"), "a teacher's report is of what they saw"
+
+
+def test_a_long_message_whose_whole_gives_no_role_takes_it_from_its_first_sentence():
+    teacher, mother = ["jeg er lærer", "jeg er lærer på skolen", "jeg er lærer i 8. klasse"], ["jeg er hans mor", "jeg er mor til ham"]
+    space = FeatureSpace(default_encoder(), FeatureSettings(2, 4, 1)).fit(teacher + mother + OTHER)
+    role = ChoiceReader(("school_staff", "parent", "unknown"), "unknown", 0.6, 50.0, 1.0).fit(
+        space.transform(teacher + mother + OTHER), ["school_staff"] * 3 + ["parent"] * 2 + ["unknown"] * len(OTHER))
+    readers = SituationReaders(space, signs=None, flags=None, role=role, incident=None, acute=None)
+    first = "Jeg er lærer. Vi skal på ferie. Hun går til håndbold. De bager boller i klubben."
+    last = "Vi skal på ferie. Hun går til håndbold. De bager boller i klubben. Jeg er hans mor."
+    assert role.read(space.transform([first, last])) == ["unknown", "unknown"], "the whole blurs the role"
+    assert readers._roles([first, last, "jeg er hans mor"], space.transform([first, last, "jeg er hans mor"])) == [
+        "school_staff", "unknown", "parent"]
