@@ -119,6 +119,7 @@ def test_unknown_places_give_none(typed):
         ("han bor hos sin mor i Ringe, kan I hjælpe?", "Faaborg-Midtfyn"),
         ("Vejen er lang", None),
         ("jeg er bekymret for min søn", None),
+        ("jeg er bekymret for en ung fyr i min opgang i thisted", "Thisted"),
     ],
 )
 def test_where_the_person_lives(message, kommune):
