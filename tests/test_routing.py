@@ -57,6 +57,11 @@ def test_teacher_with_a_pupil_and_serious_signs():
     assert recommend_route(situation) == ["school_leadership", "ssp", "infohus", "hotline", "underretning", "center"]
 
 
+def test_a_teacher_of_a_pupil_of_18_goes_to_school_leadership_and_ssp_plus():
+    situation = Situation(Role.SCHOOL_STAFF, signs_of_concern=True, kommune_known=True, young_adult=True)
+    assert recommend_route(situation) == ["hotline", "school_leadership", "infohus", "ssp_plus", "center"]
+
+
 def test_parent_of_a_pupil_with_serious_signs_goes_to_ssp_not_school_leadership():
     routes = recommend_route(Situation(Role.PARENT, serious_signs=True, signs_of_concern=True, kommune_known=True,
                                        young_in_school=True))

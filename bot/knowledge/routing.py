@@ -95,10 +95,11 @@ def _advised_by_the_centre(situation: Situation) -> bool:
 
 
 def _school_routes(situation: Situation) -> list[str]:
+    if situation.role is Role.SCHOOL_STAFF:
+        # Staff go to their leadership first for any pupil, an 18-year-old in 3.g too; SSP is for the young.
+        return ["school_leadership", "ssp"] if situation.young_in_school else ["school_leadership"]
     if not situation.young_in_school:
         return []
-    if situation.role is Role.SCHOOL_STAFF:
-        return ["school_leadership", "ssp"]
     return ["ssp", "school"] if situation.role is Role.PARENT else ["ssp"]
 
 
