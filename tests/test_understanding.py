@@ -228,6 +228,11 @@ def test_signs_the_readers_are_sure_of_make_a_worry_of_a_message_the_classifier_
     assert resolve_intent(["nlu_fallback"], reading(signs=("isolation",), role="unknown")) == "nlu_fallback", "one change alone"
 
 
+def test_a_writer_threatened_by_the_group_they_want_to_leave_gets_exit_help():
+    assert resolve_intent(["report_incident"], reading(incident="victim", role="self")) == "worry_about_self"
+    assert resolve_intent(["report_incident"], reading(incident="victim", role="unknown")) == "report_incident"
+
+
 def test_a_victims_fear_is_answered_as_an_incident_not_as_a_crisis_alone():
     assert resolve_intent(["express_worry"], reading(incident="victim", crisis=True)) == "report_incident"
     assert resolve_intent(["express_worry"], reading(crisis=True)) == "mental_health_crisis"

@@ -41,6 +41,8 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     if situation.incident == "none":
         ranking = [intent for intent in ranking if intent != INCIDENT]
     predicted = ranking[0] if ranking else None
+    if predicted not in _REQUESTS and situation.role == "self" and situation.incident == "victim":
+        return SELF  # threatened by the group the writer is in and wants to leave: exit help
     if predicted not in _REQUESTS and _is_an_incident_to_report(situation):
         return INCIDENT
     if predicted == INCIDENT:
