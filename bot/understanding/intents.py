@@ -45,8 +45,6 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return SELF  # threatened by the group the writer is in and wants to leave: exit help
     if predicted not in _REQUESTS and _is_an_incident_to_report(situation):
         return INCIDENT
-    if predicted == INCIDENT:
-        return WORRY  # a crime by someone in the writer's own life, told with signs: the worry's routes add the police
     if predicted == SELF and situation.role in RELATION_ROLES:
         return WORRY
     if predicted == SELF and situation.role != "self" and situation.questions:

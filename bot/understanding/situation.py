@@ -259,10 +259,12 @@ class SituationReaders:
         parts = [(index, clause) for index, text in enumerate(texts) for clause in joined_questions(text)]
         if not parts:
             return asked
-        topics = self.question.read(self.features.transform([clause for _, clause in parts]))
+        at_least = settings()["question"]["joined_min_probability"]
         asked = [list(topics_of_text) for topics_of_text in asked]
-        for (index, _), topic in zip(parts, topics):
-            if topic != NO_QUESTION and topic not in asked[index]:
+        for (index, _), probabilities in zip(parts, self.question.probabilities(
+                self.features.transform([clause for _, clause in parts]))):
+            topic = max(probabilities, key=probabilities.get)
+            if topic != NO_QUESTION and probabilities[topic] >= at_least and topic not in asked[index]:
                 asked[index].append(topic)
         return [tuple(topics_of_text) for topics_of_text in asked]
 
