@@ -8,7 +8,7 @@ import pytest
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
 from bot.understanding.situation import (SituationReaders, _affirmed, _asks_about_before, _hearsay, _without_places,
-                                         is_question, training_sets, with_sentence_changes, with_sentence_signs,
+                                         is_question, joined_questions, training_sets, with_sentence_changes, with_sentence_signs,
                                          without_lawful_weapons)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
@@ -283,3 +283,16 @@ def test_a_long_message_whose_whole_gives_no_role_takes_it_from_its_first_senten
     assert role.read(space.transform([first, last])) == ["unknown", "unknown"], "the whole blurs the role"
     assert readers._roles([first, last, "jeg er hans mor"], space.transform([first, last, "jeg er hans mor"])) == [
         "school_staff", "unknown", "parent"]
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("hvad er et infohus og kan man ringe uden at sige hvem man er?",
+     ["hvad er et infohus", "kan man ringe uden at sige hvem man er?"]),
+    ("Jeg er pædagog. Har jeg pligt til at underrette, og må jeg ringe anonymt først?",
+     ["Har jeg pligt til at underrette", "må jeg ringe anonymt først?"]),
+    ("kan jeg ringe og få et råd?", []),
+    ("kan han og hans venner komme i klubben?", []),
+    ("han er sød og kan godt lide fodbold", []),
+])
+def test_two_questions_joined_by_og_are_read_one_by_one(text, parts):
+    assert joined_questions(text) == parts
