@@ -159,6 +159,12 @@ def questions_to_answer(tracker: Tracker) -> list[str]:
     return topics
 
 
+def answer_questions_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The answers to the questions about the service that a message of the guided conversation asks."""
+    for topic in questions_to_answer(tracker):
+        answer_question(dispatcher, tracker, topic)
+
+
 def _corrects_another_answer(tracker: Tracker) -> bool:
     """Whether a message that tells no sign gives, or corrects, another fact: where the person
     lives, their age, or who the writer is ("undskyld, han bor faktisk i Holbæk nu")."""
@@ -309,8 +315,7 @@ class ValidateWorryForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         """Questions about the service asked along the way are answered first."""
-        for topic in questions_to_answer(tracker):
-            answer_question(dispatcher, tracker, topic)
+        answer_questions_asked(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
 
     # -- extraction -------------------------------------------------------------------------
@@ -411,8 +416,7 @@ class ActionAnswerAside(Action):
         return "action_answer_aside"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        for topic in questions_to_answer(tracker):
-            answer_question(dispatcher, tracker, topic)
+        answer_questions_asked(dispatcher, tracker)
         return []
 
 

@@ -255,10 +255,10 @@ def read_places(text: str) -> list[PlaceMention]:
     for index, (first, after, entry) in enumerate(found):
         if entry is None:
             entry = next((e for s, _, e in found[index + 1 :] if e is not None and s - after <= 2), None)
-        alone = " ".join(tokens[first:after]) == whole_message
-        home = HOME if alone else _home(text, words, first, correction)
+        phrase = " ".join(tokens[first:after])
+        home = HOME if phrase == whole_message else _home(text, words, first, correction)
         written = text[words[first].start() : words[after - 1].end()]
-        if home == NOT_HOME and written.islower() and " ".join(tokens[first:after]) in _ordinary_after_a_preposition():
+        if home == NOT_HOME and written.islower() and phrase in _ordinary_after_a_preposition():
             continue  # "noget i vejen", "på vejen hjem", "i ringe grad": the word, not the town
         mentions.append(PlaceMention(
             words[first].start(), words[after - 1].end(), written, entry.kommune if entry else None, home, correction,

@@ -169,9 +169,11 @@ class ChoiceReader:
         rows = self._model.predict_proba(features.weighted(self.embedding_weight))
         return [dict(zip(self._model.classes_, map(float, row))) for row in rows]
 
-    def read(self, features: Features) -> list[str]:
+    def read(self, features: Features, min_probability: float | None = None) -> list[str]:
+        """The likeliest class per text, or the default below `min_probability` (else the reader's own)."""
+        at_least = self.min_probability if min_probability is None else min_probability
         choices = []
         for probabilities in self.probabilities(features):
             best = max(probabilities, key=probabilities.get)
-            choices.append(best if probabilities[best] >= self.min_probability else self.default)
+            choices.append(best if probabilities[best] >= at_least else self.default)
         return choices

@@ -229,15 +229,14 @@ class SituationReaders:
         sentence gives it when it is sure ("hej jeg er pædagog i en ungdomsklub. ..."): the rest of
         a long letter blurs it. Later sentences name other people's roles too often."""
         roles = self.role.read(matrix)
-        unread = [index for index, role in enumerate(roles) if role == self.role.default and len(sentences(texts[index])) > 1]
+        unread = [(index, parts[0]) for index, parts in enumerate(map(sentences, texts))
+                  if roles[index] == self.role.default and len(parts) > 1]
         if not unread:
             return roles
-        firsts = self.features.transform([sentences(texts[index])[0] for index in unread])
         at_least = settings()["role"]["first_sentence_probability"]
-        for index, probabilities in zip(unread, self.role.probabilities(firsts)):
-            best = max(probabilities, key=probabilities.get)
-            if probabilities[best] >= at_least:
-                roles[index] = best
+        firsts = self.role.read(self.features.transform([first for _, first in unread]), at_least)
+        for (index, _), role in zip(unread, firsts):
+            roles[index] = role
         return roles
 
     def _questions(self, texts: Sequence[str], matrix, in_sentences: list["_InSentences"]) -> list[tuple[str, ...]]:
@@ -260,11 +259,10 @@ class SituationReaders:
         if not parts:
             return asked
         at_least = settings()["question"]["joined_min_probability"]
+        topics = self.question.read(self.features.transform([clause for _, clause in parts]), at_least)
         asked = [list(topics_of_text) for topics_of_text in asked]
-        for (index, _), probabilities in zip(parts, self.question.probabilities(
-                self.features.transform([clause for _, clause in parts]))):
-            topic = max(probabilities, key=probabilities.get)
-            if topic != NO_QUESTION and probabilities[topic] >= at_least and topic not in asked[index]:
+        for (index, _), topic in zip(parts, topics):
+            if topic != NO_QUESTION and topic not in asked[index]:
                 asked[index].append(topic)
         return [tuple(topics_of_text) for topics_of_text in asked]
 
