@@ -284,7 +284,7 @@ def _signs_from(tracker: Tracker, use: Use) -> dict:
 
 def facts_told(tracker: Tracker) -> dict:
     """What a message the form declined still tells for sure: where the person lives, their age,
-    signs that give reason for concern. An emergency told in the middle of the questions is
+    signs that call for local help. An emergency told in the middle of the questions is
     answered by its own action, and Rasa does not validate a form after another action, so that
     action sets these; the questions then go on from what is still missing."""
     facts = {}
@@ -292,7 +292,7 @@ def facts_told(tracker: Tracker) -> dict:
     for extract in (_kommune_slot_from, _age_band_from):
         facts.update(extract(tracker, Use.FACTS))
     signs = _signs_from(tracker, Use.FACTS).get("signs", [])
-    if findings_from_ids(signs).of_concern:
+    if findings_from_ids(signs).worth_local_help:
         facts["signs"] = signs
     return facts
 
@@ -348,8 +348,10 @@ class ValidateWorryForm(FormValidationAction):
         return _validated("age_band", value, bands, parse_age_band, "utter_age_not_understood", dispatcher, tracker)
 
     def validate_signs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        """Signs told before the question count as its answer only when they give reason for concern:
-        faith, opinions or sadness alone are noted, and the question is still asked. So is a question
+        """Signs told before the question count as its answer only when they call for local help (a
+        serious sign, or changes together): one change ("she talks with an older man online"), faith,
+        opinions or sadness are noted, and the question is still asked, so that what else was seen is
+        told too. So is a question
         about them asked in reply ("is it a sign that she wears a headscarf?"): it is answered first."""
         # A hate crime told along with the signs adds the police to the recommendation.
         reading = latest_situation(tracker)
@@ -359,7 +361,7 @@ class ValidateWorryForm(FormValidationAction):
         told = [str(sign) for sign in value or []]
         question = _is_question(tracker)
         answered = _asked_for(tracker, "signs") and not (told and question)
-        if answered or findings_from_ids(told).of_concern:
+        if answered or findings_from_ids(told).worth_local_help:
             if question and not _asked_for(tracker, "signs"):
                 # "Is it a sign that he prays now?", asked between the other questions.
                 say_not_a_sign(dispatcher, findings_from_ids(list(_signs_in(tracker))))

@@ -370,10 +370,17 @@ def test_a_correction_in_reply_to_the_signs_question_is_not_its_answer(domain):
 
 def test_faith_asked_about_between_other_questions_is_answered_even_after_signs_of_concern(domain):
     slots, sent = form_run(domain, text="Han er begyndt at bede fem gange om dagen. Er det et tegn?",
-                           intent="express_worry", slots={"role": "parent", "signs": ["isolation"]},
+                           intent="express_worry", slots={"role": "parent", "signs": ["isolation", "dropout"]},
                            requested_slot="kommune", situation={"signs": ["religion"]})
     assert any("ikke i sig selv et tegn" in text for text in texts(sent))
-    assert set(slots["signs"]) == {"isolation", "religion"}
+    assert set(slots["signs"]) == {"isolation", "dropout", "religion"}
+
+
+def test_one_change_told_before_the_signs_question_is_noted_and_the_question_still_asked(domain):
+    slots, _ = form_run(domain, text="Hun skriver hele tiden med en meget ældre mand på nettet.",
+                        intent="express_worry", slots={"role": "parent"}, requested_slot="kommune",
+                        situation={"signs": ["new_friends"]})
+    assert slots["signs"] is None and slots["noted_signs"] == ["new_friends"]
 
 
 def test_an_age_mentioned_later_is_someone_elses_unless_it_corrects(domain):

@@ -206,7 +206,7 @@ class SituationReaders:
             named = names_a_danger(text) and max(acute_probability, told.acute or 0.0) >= config["danger_word_probability"]
             danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
                       or bool(told.serious))
-            sure = acute_probability >= config["threshold_alone"] or is_clearly_acute(text)
+            sure = is_clearly_acute(text) or _sure_of_danger(acute_probability, told.acute)
             located = told.acute is None or told.acute >= config["sentence_probability"]
             language = language_of(respelled(text))  # "hjaelp min son har vaaben" reads as English as typed
             # The classifier takes every English message for `english`: it has no view on danger there.
@@ -471,6 +471,15 @@ def _crimes() -> frozenset[str]:
 def _every_group() -> SignFindings:
     """Every sign group, split by severity."""
     return findings_from_ids(tuple(sign_groups()))
+
+
+def _sure_of_danger(probability: float, sentence: float | None = None) -> bool:
+    """Danger now on the acute reader's word alone: very probable in the whole message, and at least
+    a little in one of its sentences or neighbouring pairs (`sentence`; None for a one-sentence
+    message). A long letter read as danger now though none of its sentences is tells months of
+    signs ("en dag vil han rejse derned"), not danger now."""
+    config = settings()["acute"]
+    return probability >= config["threshold_alone"] and (sentence is None or sentence >= config["sure_sentence_probability"])
 
 
 def _is_acute(probability: float, danger: bool, opinion: float | None = None, sentence: float | None = None) -> bool:

@@ -95,6 +95,16 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     assert not _is_acute(with_danger, danger=False, sentence=1.0), "only with a danger"
 
 
+def test_a_long_letter_is_sure_danger_now_only_when_one_of_its_sentences_is_a_little():
+    from bot.understanding.situation import _sure_of_danger, settings
+
+    config = settings()["acute"]
+    alone, floor = config["threshold_alone"], config["sure_sentence_probability"]
+    assert _sure_of_danger(alone) and not _sure_of_danger(alone - 0.01), "one sentence: the whole decides"
+    assert _sure_of_danger(alone, sentence=floor)
+    assert not _sure_of_danger(1.0, sentence=floor - 0.01), "months of signs, no sentence about now"
+
+
 @pytest.mark.parametrize(("text", "near", "far"), [
     ("han står ude foran skolen med en kniv", True, False),
     ("flyet går i morgen tidlig", True, False),
