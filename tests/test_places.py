@@ -148,6 +148,17 @@ def test_a_place_name_that_is_an_ordinary_word_counts_as_a_home_an_answer_or_pla
     assert answered_home(read_places(message)).kommune == kommune
 
 
+def test_a_place_name_that_is_an_ordinary_word_counts_after_a_professionals_heading():
+    assert [mention.kommune for mention in read_places("Skoleleder, Brande. Elev i 8. kl.")] == ["Ikast-Brande"]
+    assert read_places("Det er Give, der har fødselsdag") == []
+
+
+def test_in_a_correction_the_place_after_det_er_counts_and_the_one_after_ikke_is_denied():
+    mentions = read_places("nej undskyld jeg skrev forkert, det er Vejen ikke Vejle")
+    assert [(mention.kommune, mention.correction) for mention in mentions] == [("Vejen", True), ("Vejle", True)]
+    assert mentions[1].home == NOT_HOME
+
+
 @pytest.mark.parametrize("message", ["Strandby", "vi bor i Sundby", "han bor på Amager"])
 def test_a_name_several_places_share_gives_no_kommune(message):
     assert [mention.kommune for mention in read_places(message)] == [None]

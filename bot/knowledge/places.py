@@ -159,6 +159,7 @@ def _is_common_word(phrase: str) -> bool:
 @dataclass(frozen=True)
 class _Cues:
     before: frozenset[str]
+    before_in_correction: frozenset[str]
     pronoun_i_after: frozenset[str]
     after: frozenset[str]
     regions: frozenset[str]
@@ -177,6 +178,7 @@ def _cues() -> _Cues:
     home = raw["home"]
     return _Cues(
         frozenset(fold_key(word) for word in raw["before_a_place"]),
+        frozenset(fold_key(word) for word in raw["before_a_place_in_a_correction"]),
         frozenset(fold_key(word) for word in raw["pronoun_i_after"]),
         frozenset(fold_key(word) for word in raw["after_a_place"]),
         frozenset(fold_key(word) for word in raw["regions"]),
@@ -190,13 +192,14 @@ def _cues() -> _Cues:
     )
 
 
-def _cued(tokens: list[str], start: int) -> bool:
-    """Whether a word such as 'i' or 'fra' (or two, 'naerheden af') stands right before the name;
-    not the pronoun 'I' of "kan I ringe mig"."""
+def _cued(tokens: list[str], start: int, correction: bool = False) -> bool:
+    """Whether a word such as 'i' or 'fra' (or two, 'naerheden af') stands right before the name,
+    or in a correction 'det er'; not the pronoun 'I' of "kan I ringe mig"."""
     cues = _cues()
     if start >= 2 and tokens[start - 1] == "i" and tokens[start - 2] in cues.pronoun_i_after:
         return False
-    return any(start >= n and " ".join(tokens[start - n : start]) in cues.before for n in (1, 2))
+    before = cues.before | cues.before_in_correction if correction else cues.before
+    return any(start >= n and " ".join(tokens[start - n : start]) in before for n in (1, 2))
 
 
 def _placed_after(tokens: list[str], end: int) -> bool:
@@ -246,11 +249,11 @@ def read_places(text: str) -> list[PlaceMention]:
     folded = fold(text)
     whole_message = _bare_answer(" ".join(tokens))
     found: list[tuple[int, int, _Entry | None]] = []
+    correction = is_correction(text)
     start = 0
     while start < len(tokens):
-        length = _place_at(tokens, words, start, whole_message, found)
+        length = _place_at(tokens, words, start, whole_message, found, correction)
         start += max(length, 1)
-    correction = is_correction(text)
     mentions = []
     for index, (first, after, entry) in enumerate(found):
         if entry is None:
@@ -267,9 +270,9 @@ def read_places(text: str) -> list[PlaceMention]:
 
 
 def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_message: str,
-              found: list[tuple[int, int, "_Entry | None"]]) -> int:
+              found: list[tuple[int, int, "_Entry | None"]], correction: bool = False) -> int:
     """Add the place that starts at token `start` to `found`; its length in tokens, or 0."""
-    cued = _cued(tokens, start)
+    cued = _cued(tokens, start, correction)
     for length in range(min(_MAX_NGRAM, len(tokens) - start), 0, -1):
         phrase = " ".join(tokens[start : start + length])
         alone = phrase == whole_message
