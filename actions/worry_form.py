@@ -351,8 +351,8 @@ class ValidateWorryForm(FormValidationAction):
         """Signs told before the question count as its answer only when they call for local help (a
         serious sign, or changes together): one change ("she talks with an older man online"), faith,
         opinions or sadness are noted, and the question is still asked, so that what else was seen is
-        told too. So is a question
-        about them asked in reply ("is it a sign that she wears a headscarf?"): it is answered first."""
+        told too. So is a question about them asked in reply ("is it a sign that she wears a
+        headscarf?"): it is answered first."""
         # A hate crime told along with the signs adds the police to the recommendation.
         reading = latest_situation(tracker)
         also = {"incident": reading.incident} if reading.incident != "none" else {}
