@@ -48,13 +48,19 @@ class ActionAcuteDanger(Action):
         situation = latest_situation(tracker)
         in_the_questions = tracker.active_loop.get("name") == "worry_form"
         findings = findings_from_ids(list(situation.signs))
+        kept = [SlotSet("acute", True)]
         if situation.language == "en":
             say(dispatcher, "utter_acute_danger_en")
             _say_crime_routes(dispatcher, situation.incident, english=True)
             say(dispatcher, "utter_acute_after_en")
+            # "The police came. What help is there for him?" goes on in English from the signs told.
+            noted = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *situation.signs]))
+            kept += [SlotSet("language", "en"), SlotSet("noted_signs", noted)]
         elif situation.crisis:
             say(dispatcher, "utter_acute_danger")
             say(dispatcher, "utter_route_livslinien")
+            if findings.of_concern:  # "to take some of them with him", after months in a violent group
+                kept.append(SlotSet("after_alarm", True))
         elif findings.of_concern and not situation.acute_sure and not in_the_questions:
             # Danger now is not certain, and the message tells its story: the advice follows at once.
             say(dispatcher, "utter_acute_danger")
@@ -68,9 +74,11 @@ class ActionAcuteDanger(Action):
             say(dispatcher, "utter_acute_danger")
             _say_crime_routes(dispatcher, situation.incident)
             say(dispatcher, "utter_acute_after")
+            # "Jeg er her stadig, hvis du vil fortsætte": the next message goes on into the questions.
+            kept.append(SlotSet("after_alarm", True))
         # What the message told for sure (place, age, signs) is kept, in the questions or before them:
         # "I called the emergency number, what do we do for him now?" goes on from it.
-        return [SlotSet("acute", True)] + [SlotSet(slot, value) for slot, value in facts_told(tracker).items()]
+        return kept + [SlotSet(slot, value) for slot, value in facts_told(tracker).items()]
 
 
 def _say_crime_routes(dispatcher: CollectingDispatcher, incident: str, english: bool = False) -> None:

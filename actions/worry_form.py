@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -103,6 +104,8 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
     if intent == "request_human" and not _short_reply(tracker):
         return Use.NOTHING  # the form steps aside for the handoff, whatever place or age the request names
+    if tracker.get_slot("after_alarm"):
+        return Use.FACTS  # "we called them, he is 16, what now?": the questions go on from what it tells
     if intent in _TELLS_FACTS or (_is_aside(tracker) and questions_to_answer(tracker)):
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
@@ -314,9 +317,11 @@ class ValidateWorryForm(FormValidationAction):
         return ["role"] if tracker.get_slot("role") == Role.SELF.value else domain_slots
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        """Questions about the service asked along the way are answered first."""
+        """Questions about the service asked along the way are answered first. Once the questions
+        run, a message is no longer the first after an alarm."""
         answer_questions_asked(dispatcher, tracker)
-        return await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        return events + ([SlotSet("after_alarm", None)] if tracker.get_slot("after_alarm") else [])
 
     # -- extraction -------------------------------------------------------------------------
 

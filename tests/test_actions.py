@@ -454,13 +454,39 @@ def test_acute_danger_says_112_first_and_remembers_it(domain):
     events, sent = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv", intent="acute_danger"), domain)
     assert texts(sent)[0].startswith(f"Ring {EMERGENCY} nu")
     assert HOTLINE in texts(sent)[1]
-    assert slot_events(events) == {"acute": True}
+    assert slot_events(events) == {"acute": True, "after_alarm": True}
 
 
 def test_acute_danger_in_english_is_answered_in_english(domain):
     tracker = make_tracker(text="he is leaving for Syria tonight", intent="acute_danger", situation={"acute": True, "language": "en"})
     _, sent = run_action(ActionAcuteDanger(), tracker, domain)
     assert texts(sent)[0].startswith(f"Call {EMERGENCY} now") and HOTLINE in texts(sent)[1]
+
+
+def test_an_english_alarm_keeps_the_language_and_the_signs_for_the_message_after_it(domain):
+    tracker = make_tracker(text="my son is driving to the mosque with his rifle to shoot people", intent="acute_danger",
+                           situation={"acute": True, "language": "en", "signs": ["weapons"]})
+    events, _ = run_action(ActionAcuteDanger(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["language"] == "en" and slots["noted_signs"] == ["weapons"] and "after_alarm" not in slots
+
+
+def test_a_crisis_alarm_goes_on_into_the_questions_only_with_signs_of_concern(domain):
+    def slots(signs):
+        tracker = make_tracker(text="han vil tage nogle af dem med sig", intent="acute_danger",
+                               situation={"acute": True, "crisis": True, "signs": signs})
+        return slot_events(run_action(ActionAcuteDanger(), tracker, domain)[0])
+    assert slots(["violent_messages"]).get("after_alarm") is True
+    assert "after_alarm" not in slots([])
+
+
+def test_the_message_after_an_alarm_tells_facts_to_the_questions_whatever_its_intent(domain):
+    follow_up = dict(text="har ringet til dem. han er 16 og jeg er hans træner. hvem skal vide det?", intent="faq",
+                     requested_slot=None, situation={"role": "professional"})
+    slots, _ = form_events(domain, slots={"after_alarm": True}, **follow_up)
+    assert slots["age_band"] == "13_17" and slots["after_alarm"] is None
+    slots, _ = form_events(domain, **follow_up)
+    assert "age_band" not in slots, "without an alarm before it, a question extracts nothing"
 
 
 def test_an_uncertain_alarm_with_its_story_gets_the_advice_at_once(domain):
@@ -833,11 +859,12 @@ def test_an_emergency_in_the_middle_is_declined_and_its_action_keeps_its_facts(d
     # Rasa does not validate the form after the acute action, so that action keeps the facts.
     events, sent = run_action(ActionAcuteDanger(), make_tracker(active_loop="worry_form", **emergency), domain)
     assert "112" in sent[0]["text"]
-    assert slot_events(events) == {"acute": True, "kommune": "Horsens", "signs": ["weapons"]}
+    assert slot_events(events) == {"acute": True, "after_alarm": True, "kommune": "Horsens", "signs": ["weapons"]}
     events, _ = run_action(ActionAcuteDanger(), make_tracker(
         active_loop="worry_form", text="han har lige vist mig en kniv, han er bare sur", intent="acute_danger",
         requested_slot="role", situation={"acute": True, "signs": ["wellbeing"], "role": "friend"}), domain)
-    assert slot_events(events) == {"acute": True}, "no place, no sign of concern, no role for sure: the questions go on"
+    assert slot_events(events) == {"acute": True, "after_alarm": True}, \
+        "no place, no sign of concern, no role for sure: the questions go on"
     events, _ = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv i Horsens", intent="acute_danger",
                                                              situation={"acute": True, "signs": ["weapons"]}), domain)
     assert slot_events(events) == {"acute": True, "signs": ["weapons"]}, \

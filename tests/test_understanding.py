@@ -226,8 +226,13 @@ def test_signs_the_readers_are_sure_of_make_a_worry_of_a_message_the_classifier_
 
 
 def test_a_writer_threatened_by_the_group_they_want_to_leave_gets_exit_help():
-    assert resolve_intent(["report_incident"], reading(incident="victim", role="self")) == "worry_about_self"
+    assert resolve_intent(["worry_about_self"], reading(incident="victim", role="self")) == "worry_about_self"
     assert resolve_intent(["report_incident"], reading(incident="victim", role="unknown")) == "report_incident"
+
+
+def test_a_victim_writing_of_themself_gets_the_police_not_exit_help():
+    """'Folk som dig skal brændes', written to a gay pupil: a hate crime suffered, not a group to leave."""
+    assert resolve_intent(["report_incident", "worry_about_self"], reading(incident="victim", role="self")) == "report_incident"
 
 
 def test_a_victims_fear_is_answered_as_an_incident_not_as_a_crisis_alone():
@@ -249,6 +254,12 @@ def test_a_question_the_question_reader_is_sure_of_is_not_a_fallback():
 def test_me_in_a_parents_message_is_not_a_worry_about_oneself():
     assert resolve_intent(["worry_about_self"], reading(role="parent")) == "express_worry"
     assert resolve_intent(["worry_about_self"], reading(role="self")) == "worry_about_self"
+
+
+def test_exit_help_only_when_the_writer_says_it_is_about_them():
+    witness = reading(role="unknown")  # "jeg står på den anden side af vejen, hvad gør jeg?"
+    assert resolve_intent(["worry_about_self"], witness) == "express_worry", "the guided questions ask who"
+    assert resolve_intent(["worry_about_self"], reading(role="unknown", questions=("faq/exit",))) == "faq"
 
 
 def test_a_reading_survives_the_trip_through_the_parsed_message():

@@ -41,14 +41,15 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
     if situation.incident == "none":
         ranking = [intent for intent in ranking if intent != INCIDENT]
     predicted = ranking[0] if ranking else None
-    if predicted not in _REQUESTS and situation.role == "self" and situation.incident == "victim":
+    if predicted == SELF and situation.role == "self" and situation.incident == "victim":
         return SELF  # threatened by the group the writer is in and wants to leave: exit help
     if predicted not in _REQUESTS and _is_an_incident_to_report(situation):
         return INCIDENT
-    if predicted == SELF and situation.role in RELATION_ROLES:
-        return WORRY
-    if predicted == SELF and situation.role != "self" and situation.questions:
-        return FAQ  # "er der et program for dem, der vil væk fra de grupper?": about exit, not from the person
+    if predicted == SELF and situation.role != "self":
+        # Exit help only to a writer who says it is about them. "er der et program for dem, der vil
+        # væk fra de grupper?" asks about exit; "jeg står på den anden side af vejen, hvad gør jeg?"
+        # is a witness and "ude på landet" an answer: the guided questions ask who it is about.
+        return FAQ if situation.questions else WORRY
     if predicted in _UNSURE and situation.gives_place:
         return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
     if predicted in _UNSURE and _signs_of_concern(situation):
