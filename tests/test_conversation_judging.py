@@ -57,3 +57,26 @@ def test_a_wrong_district_after_the_correction_still_fails(chat):
     chat.script = [[FYN], [ØSTJYLLAND, FYN]]
     failures = play(conversation(["correction", "district"]), "http://unused").failures
     assert "outcome: district:Østjyllands Politi but also named Fyns Politi" in failures
+
+
+def only_the_outcome_expects_the_district(covers: list[str]) -> dict:
+    """The correction's author put the district in the outcome only, and forbade the first one."""
+    judged = conversation(covers)
+    judged["turns"][1].pop("expect")
+    judged["outcome"]["forbid"] = ["district:Fyns Politi"]
+    return judged
+
+
+def test_without_a_turn_expecting_it_the_advice_after_the_correction_is_judged(chat):
+    chat.script = [[FYN], [ØSTJYLLAND]]
+    assert play(only_the_outcome_expects_the_district(["correction", "district"]), "http://unused").failures == []
+    chat.script = [[ØSTJYLLAND], [FYN]]
+    failures = play(only_the_outcome_expects_the_district(["correction", "district"]), "http://unused").failures
+    assert failures == ["outcome: district:Østjyllands Politi but also named Fyns Politi",
+                        "outcome: forbidden district:Fyns Politi"]
+
+
+def test_without_a_correction_a_forbidden_district_anywhere_fails(chat):
+    chat.script = [[FYN], [ØSTJYLLAND]]
+    failures = play(only_the_outcome_expects_the_district(["district"]), "http://unused").failures
+    assert "outcome: forbidden district:Fyns Politi" in failures

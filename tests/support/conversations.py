@@ -146,17 +146,22 @@ def _other_districts(tag: str, replies: list[Reply]) -> list[str]:
     return [name for name in district_names() if name != expected and any(name in reply.text for reply in replies)]
 
 
+def _names_a_district(replies: list[Reply]) -> bool:
+    return any(name in reply.text for name in district_names() for reply in replies)
+
+
 def _check(where: str, expect: list[str], forbid: list[str], replies: list[Reply], turn_level: bool,
            sole_district_in: list[Reply] | None = None) -> list[str]:
     """`sole_district_in`: the replies in which a `district:` tag's district must be the only one
-    named (default: `replies`)."""
+    named, and a forbidden district must not be named (default: `replies`)."""
     failures = []
     for tag in expect:
         if not _satisfied(tag, replies, first_answer=turn_level):
             failures.append(f"{where}: expected {tag}")
         if tag.startswith("district:") and (others := _other_districts(tag, sole_district_in or replies)):
             failures.append(f"{where}: {tag} but also named {', '.join(others)}")
-    failures += [f"{where}: forbidden {tag}" for tag in forbid if _satisfied(tag, replies)]
+    failures += [f"{where}: forbidden {tag}" for tag in forbid
+                 if _satisfied(tag, (sole_district_in or replies) if tag.startswith("district:") else replies)]
     return failures
 
 
@@ -204,7 +209,9 @@ def play(conversation: dict, base_url: str) -> Outcome:
     used: set[str] = set()
     # In a conversation about a corrected place, the district of the place first given is named
     # before the correction: the outcome's district must be the only one from the author's last
-    # turn that expects a district on.
+    # turn that expects a district on or, where no turn expects one, in the last answer that names
+    # a district (the advice after the correction).
+    corrected = "correction" in (conversation.get("covers") or [])
     corrected_from = 0
 
     def say(text: str) -> list[Reply]:
@@ -223,11 +230,13 @@ def play(conversation: dict, base_url: str) -> Outcome:
                 say(answer)
             continue
         replies = say(step["say"])
-        if "correction" in (conversation.get("covers") or []) and any(
-                tag.startswith("district:") for tag in step.get("expect") or []):
+        if corrected and any(tag.startswith("district:") for tag in step.get("expect") or []):
             corrected_from = len(outcome.turns) - 1
         outcome.failures += _check(f"turn {number}", list(step.get("expect") or []), list(step.get("forbid") or []),
                                    replies, turn_level=True)
+    if corrected and not corrected_from:
+        corrected_from = max((index for index, turn in enumerate(outcome.turns) if _names_a_district(turn.replies)),
+                             default=0)
     everything = [reply for turn in outcome.turns for reply in turn.replies]
     final = conversation.get("outcome") or {}
     outcome.failures += _check("outcome", list(final.get("expect") or []), list(final.get("forbid") or []),
