@@ -13,6 +13,7 @@ from actions.messages import (
     known_place,
     latest_situation,
     latest_text,
+    noted_with,
     render,
     say,
     say_hotline_closed_if_needed,
@@ -54,8 +55,7 @@ class ActionAcuteDanger(Action):
             _say_crime_routes(dispatcher, situation.incident, english=True)
             say(dispatcher, "utter_acute_after_en")
             # "The police came. What help is there for him?" goes on in English from the signs told.
-            noted = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *situation.signs]))
-            kept += [SlotSet("language", "en"), SlotSet("noted_signs", noted)]
+            kept += [SlotSet("language", "en"), SlotSet("noted_signs", noted_with(tracker, situation.signs))]
         elif situation.crisis:
             say(dispatcher, "utter_acute_danger")
             say(dispatcher, "utter_route_livslinien")
@@ -257,7 +257,7 @@ class ActionReplyInEnglish(Action):
             return []
         place = _place_answered(tracker) or place_told(tracker)
         # What earlier English messages told counts too: "he lives in Hvidovre" after the signs.
-        signs = list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *reading.signs]))
+        signs = noted_with(tracker, reading.signs)
         findings = findings_from_ids(signs)
         situation = situation_told(tracker, findings, place)
         role = situation.role

@@ -148,6 +148,11 @@ def latest_situation(tracker: Tracker) -> SituationReading:
     return SituationReading.from_dict(tracker.latest_message.get("situation"))
 
 
+def noted_with(tracker: Tracker, signs) -> list[str]:
+    """The signs noted earlier in the conversation (the `noted_signs` slot) joined with `signs`, in order."""
+    return list(dict.fromkeys([*(tracker.get_slot("noted_signs") or []), *signs]))
+
+
 def in_english(tracker: Tracker) -> bool:
     """Whether the conversation is in English: its latest message, or an earlier one (the language slot)."""
     return tracker.get_slot("language") == "en" or latest_situation(tracker).language == "en"

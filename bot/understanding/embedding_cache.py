@@ -15,6 +15,7 @@ training, nothing else.
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from functools import cache
 from pathlib import Path
 from typing import Sequence
@@ -82,7 +83,7 @@ def export_vectors(path: Path, cache_file: Path | None = None, shipped: Path | N
     32 bytes, vectors as float16); returns how many. Stale examples stay: for a lean file, delete
     both and train from nothing first."""
     rows = dict(shipped_vectors(shipped or SHIPPED_FILE))
-    with sqlite3.connect(cache_file or CACHE_FILE) as machine:
+    with closing(sqlite3.connect(cache_file or CACHE_FILE)) as machine:
         rows.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in machine.execute("SELECT key, vector FROM vectors"))
     keys = sorted(rows)
     np.savez_compressed(path, keys=np.frombuffer(b"".join(bytes.fromhex(key) for key in keys), dtype=np.uint8).reshape(-1, 32),
