@@ -70,6 +70,8 @@ class ActionAcuteDanger(Action):
             dispatch_routes(dispatcher, recommend_route(told), place, role=told.role,
                             infohus_if_it_persists=not findings.serious)
             say(dispatcher, "utter_route_outro")
+            if place is None:  # the next message goes into the questions, which ask where for the infohus
+                kept.append(SlotSet("after_alarm", True))
         else:
             say(dispatcher, "utter_acute_danger")
             _say_crime_routes(dispatcher, situation.incident)
@@ -271,7 +273,8 @@ class ActionReplyInEnglish(Action):
             self._offer_a_person(dispatcher, first_reply)
             return [SlotSet("language", "en")] if not tracker.active_loop.get("name") else []
         self._say_assessment(dispatcher, findings, asked=asks_if_a_sign(latest_text(tracker)))
-        for route_id in recommend_route(situation):
+        routes = recommend_route(situation)
+        for route_id in routes:
             if route_id == "infohus" and place is None:
                 say(dispatcher, "utter_route_infohus_unknown_kommune_en")
             elif route_id == "infohus":
@@ -284,8 +287,8 @@ class ActionReplyInEnglish(Action):
         for topic in questions:
             say(dispatcher, _ENGLISH_FAQ[topic])
         self._offer_a_person(dispatcher, first_reply)
-        if about_someone and place is None and reading.incident == "none":
-            say(dispatcher, "utter_ask_kommune_en")
+        if place is None and ("infohus" in routes or (about_someone and reading.incident == "none")):
+            say(dispatcher, "utter_ask_kommune_en")  # the answer names the infohus of its police district
         kept = {"noted_signs": signs, "role": None if role is Role.UNKNOWN else role.value,
                 "kommune": place.kommune if place else None,
                 # Inside the guided questions an English aside is answered, and the questions go on.

@@ -20,6 +20,7 @@ from bot.knowledge.answers import asks_if_a_sign, band_in_school, band_young_adu
 from bot.knowledge.places import PlaceMatch, lookup_place, read_places, residence
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids, labels
+from bot.understanding.reading import CRIME_INCIDENTS
 
 
 def role_of(value: str | None) -> Role:
@@ -51,7 +52,7 @@ def situation_from(tracker: Tracker) -> Situation:
         acute=bool(tracker.get_slot("acute")),
         serious_signs=bool(findings.serious),
         signs_of_concern=findings.worth_local_help,
-        crime=findings.describe_a_crime or incident in ("witness", "victim"),
+        crime=findings.describe_a_crime or incident in CRIME_INCIDENTS,
         victim=incident == "victim",
         crisis=bool(tracker.get_slot("crisis")),
         kommune_known=known_place(tracker) is not None,
@@ -77,7 +78,7 @@ def situation_told(tracker: Tracker, findings: SignFindings, place: PlaceMatch |
         role=role if role is not Role.UNKNOWN else _role(tracker),
         serious_signs=bool(findings.serious),
         signs_of_concern=findings.worth_local_help,
-        crime=findings.describe_a_crime or reading.incident in ("witness", "victim"),
+        crime=findings.describe_a_crime or reading.incident in CRIME_INCIDENTS,
         victim=reading.incident == "victim",
         kommune_known=place is not None,
         young_in_school=bool(band_in_school(band)),

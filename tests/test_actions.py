@@ -480,6 +480,17 @@ def test_a_crisis_alarm_goes_on_into_the_questions_only_with_signs_of_concern(do
     assert "after_alarm" not in slots([])
 
 
+def test_an_alarm_with_the_advice_at_once_goes_on_into_the_questions_only_without_a_place(domain):
+    def slots(text):
+        tracker = make_tracker(text=text, intent="acute_danger",
+                               situation={"acute": True, "acute_sure": False, "signs": ["violent_messages"]})
+        events, sent = run_action(ActionAcuteDanger(), tracker, domain)
+        assert texts(sent)[0].startswith(f"Ring {EMERGENCY} nu") and len(sent) > 3, "the advice follows at once"
+        return slot_events(events)
+    assert slots("min lejer siger vesten skal bombes til grus").get("after_alarm") is True
+    assert "after_alarm" not in slots("min lejer bor i Horsens og siger vesten skal bombes til grus")
+
+
 def test_the_message_after_an_alarm_tells_facts_to_the_questions_whatever_its_intent(domain):
     follow_up = dict(text="har ringet til dem. han er 16 og jeg er hans træner. hvem skal vide det?", intent="faq",
                      requested_slot=None, situation={"role": "professional"})
@@ -610,6 +621,12 @@ def test_english_messages_are_routed_in_english_like_danish_ones(domain):
                           situation={"incident": "victim", "language": "en"})
     joined = "\n".join(texts(run_action(ActionReplyInEnglish(), victim, domain)[1]))
     assert POLICE in joined and VICTIM_SUPPORT in joined
+    assert "town or kommune" not in joined, "a victim is not asked where they live"
+    witness_of_his_threats = make_tracker(text="I called 112 and they are sending someone. Who should I talk to about him?",
+                                          intent="english", situation={"incident": "witness", "language": "en"},
+                                          slots={"noted_signs": ["weapons", "violent_messages"], "language": "en"})
+    assert "town or kommune" in texts(run_action(ActionReplyInEnglish(), witness_of_his_threats, domain)[1])[-1], \
+        "the infohus is advised: where he lives names its police district"
     offers = [text for text in texts(run_action(ActionReplyInEnglish(), parent, domain)[1]) if "talk to a person" in text]
     assert len(offers) == 1, "a person from the hotline is offered with a button, once"
     assert not [text for text in later if "talk to a person" in text], "not again later in the conversation"
@@ -867,8 +884,9 @@ def test_an_emergency_in_the_middle_is_declined_and_its_action_keeps_its_facts(d
         "no place, no sign of concern, no role for sure: the questions go on"
     events, _ = run_action(ActionAcuteDanger(), make_tracker(text="han har en kniv i Horsens", intent="acute_danger",
                                                              situation={"acute": True, "signs": ["weapons"]}), domain)
-    assert slot_events(events) == {"acute": True, "signs": ["weapons"]}, \
-        "outside the guided questions too: questions that follow ('I called 112, what now?') go on from them"
+    assert slot_events(events) == {"acute": True, "after_alarm": True, "signs": ["weapons"]}, \
+        "outside the guided questions too: questions that follow ('I called 112, what now?') go on from them," \
+        " and ask where he lives (Horsens is where the knife is)"
 
 
 def test_where_the_writer_lives_is_not_taken_for_where_the_person_lives(domain):

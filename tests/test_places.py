@@ -135,7 +135,8 @@ def test_ordinary_words_that_are_loosely_a_place_name_are_no_place(message):
 
 @pytest.mark.parametrize("message", ["er der noget i vejen med ham?", "han råbte det på vejen hjem fra skole",
                                      "han står i vejen for sig selv", "det hjælper kun i ringe grad",
-                                     "han går i ry for at være sød"])
+                                     "han går i ry for at være sød",
+                                     "naboens søn står ude på vejen med en økse"])
 def test_a_place_name_that_is_an_ordinary_word_in_lower_case_is_no_place_unless_someone_lives_there(message):
     assert read_places(message) == []
 

@@ -15,7 +15,7 @@ from bot.knowledge.answers import (
     sign_button_groups,
 )
 from bot.knowledge.signs import sign_groups
-from bot.knowledge.text import sentences
+from bot.knowledge.text import list_items, sentences
 from bot.understanding.intents import resolve_intent, ruled_out
 from bot.understanding.reading import SituationReading
 from bot.understanding.safety_net import is_clearly_acute
@@ -39,6 +39,18 @@ def _sign_button_payloads():
 ])
 def test_a_message_splits_into_sentences(text, expected):
     assert sentences(text) == expected
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("vil have en gruppe udryddet, hylder skoleskydere, trussel mod klassekammerat",
+     ["vil have en gruppe udryddet", "hylder skoleskydere", "trussel mod klassekammerat"]),
+    ("trusler; kniv • nye venner", ["trusler", "kniv", "nye venner"]),
+    ("ny gruppe - træner kamp", ["ny gruppe", "træner kamp"]),
+    ("han er 16 og har fået nye venner", []),
+    ("Lyngby-Taarbæk, 15 år", ["Lyngby-Taarbæk", "15 år"]),
+])
+def test_a_sentence_that_lists_splits_into_items(sentence, expected):
+    assert list_items(sentence) == expected
 
 
 @pytest.mark.parametrize("payload", _sign_button_payloads())
@@ -223,6 +235,14 @@ def test_signs_the_readers_are_sure_of_make_a_worry_of_a_message_the_classifier_
     assert resolve_intent(["nlu_fallback", "express_worry"], neighbour) == "express_worry"
     assert resolve_intent(["nlu_fallback"], reading(signs=("violent_groups",), role="self")) == "worry_about_self"
     assert resolve_intent(["nlu_fallback"], reading(signs=("isolation",), role="unknown")) == "nlu_fallback", "one change alone"
+
+
+def test_a_crime_done_by_the_writers_own_person_is_a_worry_about_them():
+    offender = reading(incident="offender", role="parent", signs=("vandalism",))
+    assert resolve_intent(["report_incident", "express_worry"], offender) == "express_worry"
+    assert resolve_intent(["express_worry"], offender) == "express_worry"
+    assert resolve_intent(["request_human"], offender) == "request_human"
+    assert "report_incident" in ruled_out(offender)
 
 
 def test_a_writer_threatened_by_the_group_they_want_to_leave_gets_exit_help():

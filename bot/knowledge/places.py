@@ -165,6 +165,7 @@ class _Cues:
     regions: frozenset[str]
     strong: re.Pattern
     weak: re.Pattern
+    directions: frozenset[str]
     writer_only: re.Pattern
     denied: re.Pattern
     someone_else_in_a_correction: re.Pattern
@@ -183,7 +184,8 @@ def _cues() -> _Cues:
         frozenset(fold_key(word) for word in raw["after_a_place"]),
         frozenset(fold_key(word) for word in raw["regions"]),
         word_start_pattern(home["strong"]),
-        word_start_pattern(home["weak"]),
+        word_start_pattern(home["weak"] + home["directions"]),
+        frozenset(fold_key(words) for words in home["directions"]),
         word_start_pattern(home["writer_only"]),
         word_start_pattern(home["denied"]),
         word_start_pattern(home["someone_else_in_a_correction"]),
@@ -261,8 +263,10 @@ def read_places(text: str) -> list[PlaceMention]:
         phrase = " ".join(tokens[first:after])
         home = HOME if phrase == whole_message else _home(text, words, first, correction)
         written = text[words[first].start() : words[after - 1].end()]
-        if home == NOT_HOME and written.islower() and phrase in _ordinary_after_a_preposition():
-            continue  # "noget i vejen", "på vejen hjem", "i ringe grad": the word, not the town
+        directed = " ".join(tokens[max(0, first - 2):first]) in _cues().directions
+        if ((home == NOT_HOME or (home == WEAK_HOME and directed)) and written.islower()
+                and phrase in _ordinary_after_a_preposition()):
+            continue  # "noget i vejen", "står ude på vejen", "i ringe grad": the word, not the town
         mentions.append(PlaceMention(
             words[first].start(), words[after - 1].end(), written, entry.kommune if entry else None, home, correction,
         ))

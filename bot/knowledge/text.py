@@ -32,6 +32,17 @@ def fold_key(text: str) -> str:
     return _NON_WORD.sub(" ", fold(text)).strip()
 
 
+_LIST_BREAK = re.compile(r"\s*[,;•]\s*|\s+[-–]\s+")
+
+
+def list_items(sentence: str) -> list[str]:
+    """The items of a sentence that lists observations ("vil have en gruppe udryddet, hylder
+    skoleskydere, trussel mod en klassekammerat"): its parts between commas, semicolons, bullets or
+    dashes; [] for a sentence with fewer than two parts."""
+    items = [item.strip() for item in _LIST_BREAK.split(sentence) if item.strip()]
+    return items if len(items) >= 2 else []
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a message: split after '.', '!' or '?' followed by a space (not inside a date or
     a class: "30. december", "9. klasse"), and at line breaks."""

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import yaml
 
 from bot.knowledge.places import read_places, residence
-from bot.understanding.reading import SituationReading
+from bot.understanding.reading import CRIME_INCIDENTS, SituationReading
 
 Reader = Callable[[Sequence[str]], list[SituationReading]]
 
@@ -118,7 +118,7 @@ def score_folder(folder: Path, read: Reader, sign_labels: Sequence[str]) -> dict
     if incidents:
         readings = read([e["text"] for e in incidents])
         scores["incident"] = _multi_label(incidents, lambda e: {e["incident"]} - {"none"},
-                                          lambda r: {r.incident} - {"none"}, readings, ["witness", "victim"])
+                                          lambda r: {r.incident} - {"none"}, readings, list(CRIME_INCIDENTS))
         scores["crisis"] = _multi_label(incidents, lambda e: {"crisis"} if e["crisis"] else set(),
                                         lambda r: {"crisis"} if r.crisis else set(), readings, ["crisis"])
     places = _examples(folder, "places")

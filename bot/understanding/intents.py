@@ -24,7 +24,7 @@ _REQUESTS = frozenset({"faq", "request_human", "ask_contact"})
 def ruled_out(situation: SituationReading) -> frozenset[str]:
     """The intents the readers say a message is not, whatever the classifier guessed."""
     return frozenset(
-        {ACUTE, CRISIS, ENGLISH} | ({INCIDENT} if situation.incident == "none" else set())
+        {ACUTE, CRISIS, ENGLISH} | ({INCIDENT} if situation.incident in ("none", "offender") else set())
     ) - {resolve_intent([], situation)}
 
 
@@ -38,7 +38,11 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return CRISIS  # a victim's fear or despair: the incident's help names Livslinien too
     # The classifier's guess of what the readers decide gives way to its next best guess.
     ranking = [intent for intent in ranking if intent not in {ACUTE, CRISIS, ENGLISH}]
-    if situation.incident == "none":
+    if situation.incident == "offender":
+        # A crime done by the writer's own son, pupil or friend is a worry about them: the guided
+        # questions and the advice, with the police beside it (the routing function adds them).
+        ranking = [WORRY if intent == INCIDENT else intent for intent in ranking]
+    elif situation.incident == "none":
         ranking = [intent for intent in ranking if intent != INCIDENT]
     predicted = ranking[0] if ranking else None
     if predicted == SELF and situation.role == "self" and situation.incident == "victim":
@@ -72,7 +76,8 @@ def _signs_of_concern(situation: SituationReading) -> bool:
 
 
 def _is_an_incident_to_report(situation: SituationReading) -> bool:
-    """A victim, or a witness who is not describing someone in their own life (that is a worry)."""
+    """A victim, or a witness who is not describing someone in their own life (that is a worry, as
+    a crime done by the writer's own person is)."""
     if situation.incident == "victim":
         return True
     return situation.incident == "witness" and not (situation.role in RELATION_ROLES and situation.signs)

@@ -9,7 +9,10 @@ from typing import Any
 
 RELATION_ROLES = ("parent", "relative", "friend", "school_staff", "professional", "kommune")
 ROLES = (*RELATION_ROLES, "self", "unknown")
-INCIDENTS = ("witness", "victim", "none")
+# A hate or extremist crime told of: seen or heard of, suffered (by the writer or their own), or done by
+# the person the writer is worried about (their son, pupil, friend: a worry, with the police beside it).
+CRIME_INCIDENTS = ("witness", "victim", "offender")
+INCIDENTS = (*CRIME_INCIDENTS, "none")
 
 
 @dataclass(frozen=True)

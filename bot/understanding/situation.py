@@ -6,7 +6,7 @@ acute reader has a deterministic safety net under it (bot.understanding.safety_n
 alarms are measured like the reader's.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 import re
@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.knowledge.places import WEAK_HOME, read_places
 from bot.knowledge.signs import SignFindings, findings_from_ids, sign_groups
-from bot.knowledge.text import fold, sentences, word_start_pattern
+from bot.knowledge.text import fold, list_items, sentences, word_start_pattern
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.language import language_of
 from bot.understanding.loading import DATA_DIR, load_data
@@ -176,11 +176,14 @@ class SituationReaders:
             without_lawful_weapons(
                 with_sentence_changes(
                     with_sentence_signs(signs, told.serious,
-                                        {group: sign_scores[group][index] for group in _every_group().serious}),
+                                        {group: sign_scores[group][index] for group in _every_group().serious},
+                                        told.listed),
                     told.changes, max(sign_scores[topic][index] for topic in _every_group().not_a_sign)),
                 remains)
             if remains else []
-            for index, (signs, told, remains) in enumerate(zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed))
+            for index, (signs, told, remains) in enumerate(zip(
+                [without_unsupported(signs, told.support) for signs, told in zip(self.signs.labels_of(sign_scores), in_affirmed)],
+                in_affirmed, affirmed))
         ]
         serious_probability = np.where([bool(remains) for remains in affirmed], serious_probability, 0.0)
         incidents = [
@@ -208,7 +211,9 @@ class SituationReaders:
                       or bool(told.serious))
             sure = is_clearly_acute(text) or _sure_of_danger(acute_probability, told.acute)
             located = told.acute is None or told.acute >= config["sentence_probability"]
-            language = language_of(respelled(text))  # "hjaelp min son har vaaben" reads as English as typed
+            # "hjaelp min son har vaaben" reads as English as typed; "I'm a GP in Sønderborg" as Danish
+            # with its place name, whose letters the English model has never seen.
+            language = language_of(respelled(_without_places(text) or text))
             # The classifier takes every English message for `english`: it has no view on danger there.
             opinion = opinion if language == "da" else None
             readings.append(SituationReading(
@@ -268,7 +273,8 @@ class SituationReaders:
 
     def _read_sentences(self, texts: Sequence[str]) -> list["_InSentences"]:
         """Per text, what its single sentences (and pairs of neighbouring sentences) tell; for a
-        one-sentence text, nothing (`_InSentences()`).
+        one-sentence text, nothing (`_InSentences()`) but the serious signs and changes of its list
+        items.
 
         A long message's sentence vector blurs the one sentence about a knife or a threat among
         sentences about school and family, so each sentence of a longer message is read as well.
@@ -284,52 +290,94 @@ class SituationReaders:
         A short question after a sentence that names no topic of its own ("Man kan blive
         radikaliseret gennem spil. Passer det?") asks about that sentence: its topic is read from
         the two together.
+        A sentence that lists observations ("vil have en gruppe udryddet, Telegram-kanal der hylder
+        skoleskydere, trussel mod klassekammerat") blurs its items as a long message blurs its
+        sentences: each item is read for signs too (`listed`), and for nothing else.
         """
         split = [sentences(text) for text in texts]
-        # (text index, unit, a single sentence?, the question it asks: the sentence itself, or in a
-        # pair a short question that may ask about the sentence before it; None for none)
+        # (text index, unit, kind, the question it asks: the sentence itself, or in a pair a short
+        # question that may ask about the sentence before it; None for none)
         units = [
-            (index, sentence, True, sentence if is_question(sentence) else None)
+            (index, sentence, _SENTENCE, sentence if is_question(sentence) else None)
             for index, parts in enumerate(split) if len(parts) > 1
             for sentence in parts
         ] + [
-            (index, f"{first} {second}", False, second if _asks_about_before(second) else None)
+            (index, f"{first} {second}", _PAIR, second if _asks_about_before(second) else None)
             for index, parts in enumerate(split) if len(parts) > 1
             for first, second in zip(parts, parts[1:])
+        ] + [
+            (index, item, _ITEM, None)
+            for index, parts in enumerate(split)
+            for sentence in parts if not _hearsay(sentence)
+            for item in list_items(sentence)
         ]
-        found = [_InSentences() if len(parts) <= 1 else _InSentences(set(), set(), False, 0.0, ()) for parts in split]
+        found = [
+            _InSentences(set(), set(), False, 0.0, (), set()) if len(parts) > 1
+            else _InSentences(changes=set(), listed=set()) if any(kind == _ITEM and at == index for at, _, kind, _ in units)
+            else _InSentences()
+            for index, parts in enumerate(split)
+        ]
         if not units:
             return found
         matrix = self.features.transform([unit for _, unit, _, _ in units])
-        read = self.signs.labels_of(self.signs.scores(matrix), margin=settings()["signs"]["sentence_margin"])
+        unit_scores = self.signs.scores(matrix)
+        read = self.signs.labels_of(unit_scores, margin=settings()["signs"]["sentence_margin"])
+        for row, (index, _, _, _) in enumerate(units):
+            support = found[index].support or {}
+            found[index] = replace(found[index], support={
+                group: max(support.get(group, 0.0), float(unit_scores[group][row])) for group in _every_group().serious})
         crime_at = settings()["incident"]["sentence_probability"]
         topics = self.question.read(matrix) if self.question is not None else [NO_QUESTION] * len(units)
         rows = zip(units, read, self.incident.probabilities(matrix), self.acute.scores(matrix)["acute"], topics)
         named_its_topic = set()  # (text index, question) read to a topic on its own
-        for (index, unit, single, question), groups, incident, acute, topic in rows:
+        for (index, unit, kind, question), groups, incident, acute, topic in rows:
             before = found[index]
+            if kind == _ITEM:
+                here = findings_from_ids(groups)
+                found[index] = replace(before, changes=before.changes | set(here.combination),
+                                       listed=before.listed | set(here.serious))
+                continue
+            single = kind == _SENTENCE
             if single and question is not None and topic != NO_QUESTION:
                 named_its_topic.add((index, question))
             asked = (question is not None and topic != NO_QUESTION and topic not in before.questions
                      and (single or (index, question) not in named_its_topic))
             here = findings_from_ids(groups) if single and not _hearsay(unit) else SignFindings()
-            found[index] = _InSentences(
-                before.serious | set(here.serious),
-                before.changes | set(here.combination),
-                before.crime or (single and 1.0 - incident["none"] >= crime_at),
-                max(before.acute, float(acute)),
-                before.questions + ((topic,) if asked else ()),
+            found[index] = replace(
+                before,
+                serious=before.serious | set(here.serious),
+                changes=before.changes | set(here.combination),
+                crime=before.crime or (single and 1.0 - incident["none"] >= crime_at),
+                acute=max(before.acute, float(acute)),
+                questions=before.questions + ((topic,) if asked else ()),
             )
         return found
 
 
-def with_sentence_signs(signs: list[str], in_sentences: set[str] | None, whole: dict[str, float]) -> list[str]:
+def with_sentence_signs(signs: list[str], in_sentences: set[str] | None, whole: dict[str, float],
+                        in_items: set[str] | None = None) -> list[str]:
     """The sign groups of the whole message, and the serious groups told in one of its sentences
     that the whole message gives some weight too (`sentence_whole_floor`): "hendes far truer med at
     tage hendes telefon" is a threat as a sentence, not in a message about a daughter's political
-    engagement."""
-    floor = settings()["signs"]["sentence_whole_floor"]
-    return signs + [group for group in sorted(in_sentences or ()) if group not in signs and whole[group] >= floor]
+    engagement. A serious group told in one item of a list needs less weight from the whole
+    (`item_whole_floor`): a list of observations reads as the mean of its items."""
+    config = settings()["signs"]
+    told = [(group, config["sentence_whole_floor"]) for group in sorted(in_sentences or ())]
+    told += [(group, config["item_whole_floor"]) for group in sorted(in_items or ())]
+    added = [group for group, floor in told if group not in signs and whole[group] >= floor]
+    return signs + sorted(set(added), key=added.index)
+
+
+def without_unsupported(signs: list[str], support: dict[str, float] | None) -> list[str]:
+    """The sign groups read in a whole message of several sentences, or a list, without the serious
+    ones that none of its sentences, neighbouring pairs or list items gives some probability
+    (`whole_support`): a long letter about a young man's new faith, his prayers and his views on
+    abortion read as threats (0.61) though no sentence of it is (0.0); so did "tørklæde, faster, vil
+    bede i pausen"."""
+    if support is None:
+        return signs
+    floor = settings()["signs"]["whole_support"]
+    return [group for group in signs if support.get(group, 1.0) >= floor]
 
 
 def with_sentence_changes(signs: list[str], in_sentences: set[str] | None, not_a_sign: float = 0.0) -> list[str]:
@@ -370,9 +418,12 @@ class _InSentences:
     crime: bool | None = None  # whether one sentence tells of a hate crime
     acute: float | None = None  # the highest probability of danger now in a sentence or a pair
     questions: tuple[str, ...] | None = None  # FAQ topics asked about in its questions
+    listed: set[str] | None = None  # serious sign groups told in one item of a list
+    support: dict[str, float] | None = None  # per serious group, its highest probability in one unit
 
 
 NO_QUESTION = "none"
+_SENTENCE, _PAIR, _ITEM = "sentence", "pair", "item"  # the units `_read_sentences` reads
 
 
 def _denies(clause: str) -> bool:
