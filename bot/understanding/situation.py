@@ -188,7 +188,7 @@ class SituationReaders:
         serious_probability = np.where([bool(remains) for remains in affirmed], serious_probability, 0.0)
         incidents = [
             incident if told.crime is not False else "none"
-            for incident, told in zip(self.incident.read(matrix), in_sentences)
+            for incident, told in zip(self.incident.read_any(matrix), in_sentences)
         ]
         questions = self._questions(texts, matrix, in_sentences)
         rows = zip(
@@ -325,7 +325,8 @@ class SituationReaders:
         for row, (index, _, _, _) in enumerate(units):
             support = found[index].support or {}
             found[index] = replace(found[index], support={
-                group: max(support.get(group, 0.0), float(unit_scores[group][row])) for group in _every_group().serious})
+                group: max(support.get(group, 0.0), float(unit_scores[group][row]))
+                for group in _every_group().serious if group in unit_scores})
         crime_at = settings()["incident"]["sentence_probability"]
         topics = self.question.read(matrix) if self.question is not None else [NO_QUESTION] * len(units)
         rows = zip(units, read, self.incident.probabilities(matrix), self.acute.scores(matrix)["acute"], topics)

@@ -9,7 +9,7 @@ from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
 from bot.understanding.situation import (SituationReaders, _affirmed, _asks_about_before, _hearsay, _without_places,
                                          is_question, joined_questions, training_sets, with_sentence_changes, with_sentence_signs,
-                                         without_lawful_weapons)
+                                         without_lawful_weapons, without_unsupported)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
 OTHER = ["vi skal på ferie", "hun går til håndbold", "han spiser morgenmad", "de bager boller i klubben"]
@@ -42,6 +42,18 @@ def test_a_choice_reader_falls_back_to_its_default_when_unsure(space):
     assert reader.read(space.transform(["hmm"])) == ["unknown"]
     with pytest.raises(ValueError):
         reader.fit(features, ["threat"] * len(THREATS) + ["holiday"] * len(OTHER))
+
+
+def test_read_any_takes_the_likeliest_other_class_when_the_others_together_are_probable(space):
+    features = space.transform(THREATS + OTHER + OTHER)
+    reader = ChoiceReader(("victim", "witness", "none"), "none", 0.6, 1.0, 1.0)
+    reader.fit(features, ["victim", "witness"] * (len(THREATS) // 2) + ["none"] * (2 * len(OTHER)))
+    threat = space.transform(["han truer naboen"])
+    split = reader.probabilities(threat)[0]
+    assert max(split["victim"], split["witness"]) < 0.6 <= split["victim"] + split["witness"], split
+    assert reader.read(threat) == ["none"], "no class alone is probable enough"
+    assert reader.read_any(threat) == [max(("victim", "witness"), key=split.get)]
+    assert reader.read_any(space.transform(["vi bager boller"])) == ["none"]
 
 
 def test_the_saved_feature_space_leaves_the_encoder_out(space):
@@ -179,6 +191,14 @@ def test_a_serious_sign_of_one_sentence_needs_some_weight_in_the_whole_message()
     assert with_sentence_signs(["politics"], {"threats", "weapons"}, whole) == ["politics", "threats"]
     assert with_sentence_signs(["threats"], {"threats"}, whole) == ["threats"], "not twice"
     assert with_sentence_signs([], None, whole) == []
+    assert with_sentence_signs([], None, {"threats": 0.1, "weapons": 0.01}, {"threats", "weapons"}) == ["threats"], \
+        "an item of a list needs less weight from the whole than a sentence"
+
+
+def test_a_serious_sign_of_the_whole_message_needs_a_sentence_pair_or_item_that_gives_it_some_probability():
+    assert without_unsupported(["threats", "religion"], {"threats": 0.15}) == ["religion"]
+    assert without_unsupported(["threats", "religion"], {"threats": 0.8}) == ["threats", "religion"]
+    assert without_unsupported(["threats"], None) == ["threats"], "a message of one sentence is its own support"
 
 
 def test_changes_told_one_per_sentence_count_only_when_there_are_several():
