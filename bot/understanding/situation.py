@@ -175,15 +175,13 @@ class SituationReaders:
         signs_read = [
             without_lawful_weapons(
                 with_sentence_changes(
-                    with_sentence_signs(signs, told.serious,
+                    with_sentence_signs(without_unsupported(signs, told.support), told.serious,
                                         {group: sign_scores[group][index] for group in _every_group().serious},
                                         told.listed),
                     told.changes, max(sign_scores[topic][index] for topic in _every_group().not_a_sign)),
                 remains)
             if remains else []
-            for index, (signs, told, remains) in enumerate(zip(
-                [without_unsupported(signs, told.support) for signs, told in zip(self.signs.labels_of(sign_scores), in_affirmed)],
-                in_affirmed, affirmed))
+            for index, (signs, told, remains) in enumerate(zip(self.signs.labels_of(sign_scores), in_affirmed, affirmed))
         ]
         serious_probability = np.where([bool(remains) for remains in affirmed], serious_probability, 0.0)
         incidents = [
@@ -311,9 +309,10 @@ class SituationReaders:
             for sentence in parts if not _hearsay(sentence)
             for item in list_items(sentence)
         ]
+        listing = {index for index, _, kind, _ in units if kind == _ITEM}
         found = [
             _InSentences(set(), set(), False, 0.0, (), set()) if len(parts) > 1
-            else _InSentences(changes=set(), listed=set()) if any(kind == _ITEM and at == index for at, _, kind, _ in units)
+            else _InSentences(changes=set(), listed=set()) if index in listing
             else _InSentences()
             for index, parts in enumerate(split)
         ]
