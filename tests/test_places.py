@@ -233,3 +233,15 @@ def test_a_home_cue_is_read_after_words_with_aeoeaa():
     mentions = read_places(text)
     assert residence(mentions).kommune == "Hørsholm"
     assert residence(read_places("Jeg er lærer og bekymret for en dreng på 15 fra Herlev.")).kommune == "Herlev"
+
+
+def test_in_a_correction_that_denies_a_place_the_other_place_is_the_home():
+    assert residence(read_places("nej sorry autocorrect, SVENDBORG ikk soenderborg lol")).kommune == "Svendborg"
+    assert residence(read_places("undskyld jeg mener vejen!! ikke vejle, autocorrect")).kommune == "Vejen"
+
+
+def test_a_kommune_denied_in_a_correction_is_nobodys_home_in_that_message():
+    mentions = read_places("undskyld, jeg skrev forkert by. vi bor ikke i Horsens, vi bor i Holstebro. "
+                           "min bror bor i Horsens, jeg tænkte på ham")
+    assert residence(mentions).kommune == "Holstebro"
+    assert residence(read_places("undskyld, der er noget i vejen med min søn")) is None

@@ -6,7 +6,7 @@ data/places.yml. Matching is done on folded keys, so 'Århus', 'aarhus' and 'ARH
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from bot.knowledge.loading import load_data
@@ -204,6 +204,11 @@ def _cued(tokens: list[str], start: int, correction: bool = False) -> bool:
     return any(start >= n and " ".join(tokens[start - n : start]) in before for n in (1, 2))
 
 
+def _corrected_to(tokens: list[str], start: int) -> bool:
+    """Whether a correction's own words stand right before the name ("jeg mener vejen", "det er ringe")."""
+    return any(start >= n and " ".join(tokens[start - n : start]) in _cues().before_in_correction for n in (1, 2))
+
+
 def _placed_after(tokens: list[str], end: int) -> bool:
     """Whether the words right after a name place it: 'på Fyn', 'ved Vejle'."""
     cues = _cues()
@@ -265,12 +270,31 @@ def read_places(text: str) -> list[PlaceMention]:
         written = text[words[first].start() : words[after - 1].end()]
         directed = " ".join(tokens[max(0, first - 2):first]) in _cues().directions
         if ((home == NOT_HOME or (home == WEAK_HOME and directed)) and written.islower()
-                and phrase in _ordinary_after_a_preposition()):
+                and phrase in _ordinary_after_a_preposition() and not (correction and _corrected_to(tokens, first))):
             continue  # "noget i vejen", "står ude på vejen", "i ringe grad": the word, not the town
         mentions.append(PlaceMention(
             words[first].start(), words[after - 1].end(), written, entry.kommune if entry else None, home, correction,
         ))
-    return mentions
+    return _weighed_against_denied(mentions, words, text) if correction else mentions
+
+
+def _weighed_against_denied(mentions: list[PlaceMention], words: list[re.Match], text: str) -> list[PlaceMention]:
+    """In a correction that denies a place ("SVENDBORG ikk Sønderborg", "vi bor ikke i Horsens, vi bor i
+    Holstebro. min bror bor i Horsens"), the denied kommune is nobody's home anywhere in the message,
+    and a place it names without denying it is the one meant."""
+    starts = {word.start(): index for index, word in enumerate(words)}
+    denied = {m.kommune for m in mentions if m.kommune and _denied_before(text, words, starts[m.start])}
+    if not denied:
+        return mentions
+    return [replace(m, home=NOT_HOME) if m.kommune in denied else replace(m, home=max(m.home, WEAK_HOME))
+            for m in mentions]
+
+
+def _denied_before(text: str, words: list[re.Match], start: int) -> bool:
+    """Whether the words right before the name deny it ("ikke i Horsens", "ikk soenderborg")."""
+    cues = _cues()
+    preceding = fold(text[words[max(0, start - cues.window)].start() : words[start].start()])
+    return bool(cues.denied.search(re.split(r"[.!?\n,]|\bmen\b", preceding)[-1]))
 
 
 def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_message: str,
