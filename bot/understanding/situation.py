@@ -458,10 +458,21 @@ _JOINED_QUESTION = re.compile(
 
 def _affirmed(text: str) -> str:
     """The message without its sentences, or clauses before or after 'men', that deny signs: the
-    signs are read from what remains."""
+    signs are read from what remains. In a list of observations a denial covers its own item and
+    the items after it ("har nye venner, snakker om konspirationer, ingen vold eller trusler";
+    "ingen trusler, vold eller våben"), not the items before it."""
     parts = [clause for sentence in sentences(text) for clause in _CLAUSE_BREAK.split(sentence) if clause.strip()]
-    kept = [clause for clause in parts if not _denies(clause)]
-    return text if len(kept) == len(parts) else " ".join(kept)
+    kept = [remains for clause in parts if (remains := _before_a_denial(clause))]
+    return text if kept == parts else " ".join(kept)
+
+
+def _before_a_denial(clause: str) -> str:
+    """The clause, or the items of its list before the first that denies signs ('' if that is the first)."""
+    if not _denies(clause):
+        return clause
+    items = list_items(clause)
+    denied_at = next((index for index, item in enumerate(items) if _denies(item)), 0)
+    return ", ".join(items[:denied_at])
 
 
 def _hearsay(sentence: str) -> bool:
