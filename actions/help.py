@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.messages import (
     INFOHUS_QUESTION,
-    answer_question,
+    answer_questions,
     faq_topic,
     known_place,
     latest_situation,
@@ -17,7 +17,6 @@ from actions.messages import (
     render,
     say,
     say_hotline_closed_if_needed,
-    say_local_infohus,
 )
 from actions.recommend import (
     dispatch_assessment,
@@ -29,7 +28,7 @@ from actions.recommend import (
     underretning_response,
 )
 from actions.worry_form import facts_told
-from bot.knowledge.answers import asks_if_a_sign, english_question_confidence
+from bot.knowledge.answers import aside_question_confidence, asks_if_a_sign, english_question_confidence
 from bot.knowledge.places import PlaceMatch, answered_home, lookup_place, read_places
 from bot.knowledge.routing import Role, Situation, recommend_route
 from bot.knowledge.signs import SignFindings, findings_from_ids
@@ -38,7 +37,8 @@ from bot.knowledge.signs import SignFindings, findings_from_ids
 class ActionAcuteDanger(Action):
     """The emergency number first, immediately (in English to an English message); then where to
     turn afterwards: Livslinien when a life is at risk from a crisis, else the hotline. It keeps
-    what the message told (place, age, signs) for the guided questions."""
+    what the message told (place, age, signs) for the guided questions. To the message right after
+    an alarm, the number once more, and the guided questions follow."""
 
     def name(self) -> str:
         return "action_acute_danger"
@@ -50,7 +50,13 @@ class ActionAcuteDanger(Action):
         in_the_questions = tracker.active_loop.get("name") == "worry_form"
         findings = findings_from_ids(list(situation.signs))
         kept = [SlotSet("acute", True)]
-        if situation.language == "en":
+        if tracker.get_slot("after_alarm") and not in_the_questions:
+            # The message after the alarm (data/rules/acute.yml): the number once more, in case the
+            # danger goes on, and the guided questions follow from what both messages told.
+            say(dispatcher, "utter_acute_danger")
+            if situation.crisis:
+                say(dispatcher, "utter_route_livslinien")
+        elif situation.language == "en":
             say(dispatcher, "utter_acute_danger_en")
             _say_crime_routes(dispatcher, situation.incident, english=True)
             say(dispatcher, "utter_acute_after_en")
@@ -118,7 +124,8 @@ class ActionIncidentHelp(Action):
 
 
 class ActionCrisisHelp(Action):
-    """A mental-health crisis: Livslinien, the doctor, the emergency number if a life is in danger. Never exit help."""
+    """A mental-health crisis: Livslinien, the doctor, the emergency number if a life is in danger. Never
+    exit help. Right after an alarm about someone else, the guided questions about them follow."""
 
     def name(self) -> str:
         return "action_crisis_help"
@@ -128,7 +135,8 @@ class ActionCrisisHelp(Action):
     ) -> list[EventType]:
         say(dispatcher, "utter_crisis_support")
         say(dispatcher, "utter_route_livslinien")
-        say(dispatcher, "utter_route_outro")
+        if not tracker.get_slot("after_alarm"):  # after the alarm, the guided questions go on (data/rules/acute.yml)
+            say(dispatcher, "utter_route_outro")
         return []
 
 
@@ -143,11 +151,8 @@ class ActionAnswerOtherQuestions(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answered = faq_topic(tracker, 0.0)
-        if answered == INFOHUS_QUESTION:  # the FAQ rule said what an infohus is; now which one
-            say_local_infohus(dispatcher, tracker)
-        for topic in latest_situation(tracker).questions:
-            if topic != answered:
-                answer_question(dispatcher, tracker, topic)
+        others = [topic for topic in latest_situation(tracker).questions if topic != answered]
+        answer_questions(dispatcher, tracker, others, answered)
         return []
 
 
@@ -163,11 +168,8 @@ class ActionGiveContacts(Action):
     ) -> list[EventType]:
         say(dispatcher, "utter_contacts")
         say_hotline_closed_if_needed(dispatcher)
-        asked = latest_situation(tracker).questions
-        if INFOHUS_QUESTION not in asked:
-            say_local_infohus(dispatcher, tracker)
-        for topic in asked:
-            answer_question(dispatcher, tracker, topic)
+        # The numbers name the user's infohus whatever was asked with them.
+        answer_questions(dispatcher, tracker, list(latest_situation(tracker).questions), answered=INFOHUS_QUESTION)
         return []
 
 
@@ -215,10 +217,22 @@ def _english_questions(tracker: Tracker) -> list[str]:
     description of a son is the worry's own question) when it is sure enough."""
     reading = latest_situation(tracker)
     topics = list(reading.questions)
-    if not topics and "?" in latest_text(tracker) and role_of(reading.role) is Role.UNKNOWN:
-        topic = faq_topic(tracker, english_question_confidence())
+    if not topics and "?" in latest_text(tracker):
+        # Told with a worry ("our son's school mentioned an infohus, what is that?"), the selector
+        # must be as sure as of a question between the guided questions.
+        about_nobody = role_of(reading.role) is Role.UNKNOWN
+        topic = faq_topic(tracker, english_question_confidence() if about_nobody else aside_question_confidence())
         topics = [topic] if topic else []
     return [topic for topic in topics if topic in _ENGLISH_FAQ]
+
+
+def _say_english_answers(dispatcher: CollectingDispatcher, questions: list[str], place: PlaceMatch | None,
+                         routes: tuple[str, ...] = ()) -> None:
+    """The English FAQ answers; the one about the infohus also names the infohus of a place told."""
+    for topic in questions:
+        say(dispatcher, _ENGLISH_FAQ[topic])
+        if topic == INFOHUS_QUESTION and place is not None and "infohus" not in routes:
+            say(dispatcher, "utter_route_infohus_en", kommune=place.kommune, police_district=place.police_district.name)
 
 
 def _place_answered(tracker: Tracker) -> PlaceMatch | None:
@@ -268,8 +282,7 @@ class ActionReplyInEnglish(Action):
                         or role_of(reading.role) is not Role.UNKNOWN)
         if questions and not told_a_worry:
             # A question about the service gets its answer, not the routes of a worry.
-            for topic in questions:
-                say(dispatcher, _ENGLISH_FAQ[topic])
+            _say_english_answers(dispatcher, questions, place)
             self._offer_a_person(dispatcher, first_reply)
             return [SlotSet("language", "en")] if not tracker.active_loop.get("name") else []
         self._say_assessment(dispatcher, findings, asked=asks_if_a_sign(latest_text(tracker)))
@@ -284,8 +297,7 @@ class ActionReplyInEnglish(Action):
             elif route_id in _ENGLISH_ROUTES:
                 say(dispatcher, _ENGLISH_ROUTES[route_id])
         about_someone = findings.of_concern or role in _ENGLISH_ASKS_WHERE_FOR
-        for topic in questions:
-            say(dispatcher, _ENGLISH_FAQ[topic])
+        _say_english_answers(dispatcher, questions, place, tuple(routes))
         self._offer_a_person(dispatcher, first_reply)
         if place is None and ("infohus" in routes or (about_someone and reading.incident == "none")):
             say(dispatcher, "utter_ask_kommune_en")  # the answer names the infohus of its police district

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.contacts import contact_variables, route
 from bot.knowledge.places import PlaceMatch, answered_home, lookup_place, read_places
+from bot.knowledge.text import fold
 from bot.understanding.reading import SituationReading
 
 DOMAIN_FILE = Path(__file__).resolve().parents[1] / "domain.yml"
@@ -174,12 +175,25 @@ def place_asked_about(tracker: Tracker) -> PlaceMatch | None:
     return lookup_place(named.kommune) if named else known_place(tracker)
 
 
-def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> None:
-    """The FAQ answer of a topic ('faq/anonymity'); a question about the infohus also learns which
-    one serves the place it names."""
-    say(dispatcher, f"utter_{topic}")
-    if topic == INFOHUS_QUESTION:
+def answer_questions(dispatcher: CollectingDispatcher, tracker: Tracker, topics: list[str],
+                     answered: str | None = None) -> None:
+    """The FAQ answers of the topics ('faq/anonymity'), after the one the FAQ rule gave (`answered`);
+    a question about the infohus, or about the infohus of a place the message names, also learns
+    which infohus serves that place, once."""
+    local = INFOHUS_QUESTION in (answered, *topics) or names_a_local_infohus(tracker)
+    if local and INFOHUS_QUESTION not in topics:
         say_local_infohus(dispatcher, tracker)
+    for topic in topics:
+        say(dispatcher, f"utter_{topic}")
+        if topic == INFOHUS_QUESTION:
+            say_local_infohus(dispatcher, tracker)
+
+
+def names_a_local_infohus(tracker: Tracker) -> bool:
+    """Whether the latest message asks about the infohus of a place it names, whatever the topic of
+    its question ("hvad sker der når man ringer til infohuset her i Haderslev?")."""
+    text = latest_text(tracker)
+    return "infohus" in fold(text) and any(mention.kommune for mention in read_places(text))
 
 
 def say_local_infohus(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import (
     NOT_AN_ANSWER,
-    answer_question,
+    answer_questions,
     button_payloads,
     faq_topic,
     has_said,
@@ -100,12 +100,14 @@ def _use_of(tracker: Tracker) -> Use:
     if requested and text in button_payloads(f"utter_ask_{requested}"):
         return Use.ANSWER
     intent = latest_intent(tracker)
-    if intent == "acute_danger":
-        return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
     if intent == "request_human" and not _short_reply(tracker):
         return Use.NOTHING  # the form steps aside for the handoff, whatever place or age the request names
     if tracker.get_slot("after_alarm"):
-        return Use.FACTS  # "we called them, he is 16, what now?": the questions go on from what it tells
+        # "we called them, he is 16, what now?": the questions go on from what it tells, read as
+        # danger again or not (the number was said once more, data/rules/acute.yml)
+        return Use.FACTS
+    if intent == "acute_danger":
+        return Use.ANSWER if _observations_unsure_of_danger_now(tracker) else Use.NOTHING
     if intent in _TELLS_FACTS or (_is_aside(tracker) and questions_to_answer(tracker)):
         return Use.FACTS
     if intent not in NOT_AN_ANSWER:
@@ -164,8 +166,24 @@ def questions_to_answer(tracker: Tracker) -> list[str]:
 
 def answer_questions_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """The answers to the questions about the service that a message of the guided conversation asks."""
-    for topic in questions_to_answer(tracker):
-        answer_question(dispatcher, tracker, topic)
+    topics = questions_to_answer(tracker)
+    if topics:
+        answer_questions(dispatcher, tracker, topics)
+
+
+ANSWER_ASIDE = "action_answer_aside"
+
+
+def _answered_aside_this_turn(tracker: Tracker) -> bool:
+    """Whether the questions of the latest message were answered already, by the aside answer that
+    runs when the form declined the message: the form then runs again and must not repeat them."""
+    since_user = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        since_user.append(event)
+    return any(event.get("event") == "action" and event.get("name") == ANSWER_ASIDE
+               for event in since_user)
 
 
 def _corrects_another_answer(tracker: Tracker) -> bool:
@@ -319,7 +337,8 @@ class ValidateWorryForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         """Questions about the service asked along the way are answered first. Once the questions
         run, a message is no longer the first after an alarm."""
-        answer_questions_asked(dispatcher, tracker)
+        if not _answered_aside_this_turn(tracker):
+            answer_questions_asked(dispatcher, tracker)
         events = await super().run(dispatcher, tracker, domain)
         return events + ([SlotSet("after_alarm", None)] if tracker.get_slot("after_alarm") else [])
 
@@ -420,7 +439,7 @@ class ActionAnswerAside(Action):
     Rasa drops what its validation said, so the answers are given here; the form then asks again."""
 
     def name(self) -> str:
-        return "action_answer_aside"
+        return ANSWER_ASIDE
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         answer_questions_asked(dispatcher, tracker)

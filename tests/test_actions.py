@@ -289,6 +289,18 @@ def test_a_question_about_the_service_between_the_questions_is_answered_and_the_
     assert "signs" not in slots
 
 
+def test_a_question_the_aside_answer_gave_is_not_repeated_when_the_form_runs_again(domain):
+    known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
+    text = "før jeg svarer mere: hvad betyder ekstremisme egentlig? han er bare blevet mærkelig og lukket"
+    asked = {"text": text, "situation": {"signs": ["isolation"], "questions": ["faq/extremism"]}}
+    user = {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": "express_worry"}}}
+    first = form_run(domain, intent="express_worry", slots=known, requested_slot="signs", **asked)
+    again = form_run(domain, intent="express_worry", slots=known, requested_slot="signs", **asked,
+                     events=[user, {"event": "action", "name": "action_answer_aside"}])
+    assert "utter_faq/extremism" in names(first[1])
+    assert "utter_faq/extremism" not in names(again[1])
+
+
 def test_a_question_without_a_question_mark_between_the_questions_is_not_taken_for_the_answer(domain):
     known = {"role": "parent", "kommune": "Aarhus", "age_band": "13_17"}
     slots, sent = form_run(domain, text="hvad sker der hvis jeg ringer til jer", intent="express_worry", slots=known,
@@ -500,6 +512,18 @@ def test_the_message_after_an_alarm_tells_facts_to_the_questions_whatever_its_in
     assert "age_band" not in slots, "without an alarm before it, a question extracts nothing"
 
 
+def test_the_message_after_an_alarm_read_as_danger_again_gets_the_number_once_and_tells_its_facts(domain):
+    called = dict(text="Nu har jeg ringet 112. Betjentene fandt ham før der skete noget. Han er 17. Hvad nu?",
+                  intent="acute_danger", slots={"after_alarm": True},
+                  situation={"acute": True, "acute_sure": True, "role": "relative"})
+    events, sent = run_action(ActionAcuteDanger(), make_tracker(**called), domain)
+    assert names(sent) == ["utter_acute_danger"], "the number once more; the questions follow (data/rules/acute.yml)"
+    slots, _ = form_events(domain, requested_slot=None, **called)
+    assert slots["age_band"] == "13_17" and slots["after_alarm"] is None
+    shaken = make_tracker(text="jeg har ikke lukket et øje", intent="mental_health_crisis", slots={"after_alarm": True})
+    assert names(run_action(ActionCrisisHelp(), shaken, domain)[1]) == ["utter_crisis_support", "utter_route_livslinien"]
+
+
 def test_an_uncertain_alarm_with_its_story_gets_the_advice_at_once(domain):
     story = "min søn på 16 i Ishøj siger han skal til Syrien og hjælpe brødrene, han har spurgt om penge til billet"
     uncertain = make_tracker(text=story, intent="acute_danger",
@@ -683,6 +707,12 @@ def test_english_questions_about_the_service_get_the_english_faq_answer(domain):
     joined = "\n".join(said)
     assert "Syd- og Sønderjyllands Politi" in joined and answer("utter_route_ssp_en") in said
     assert said.index(answer("utter_faq_what_happens_en")) > said.index(answer("utter_route_ssp_en"))
+    ours = make_tracker(
+        text="Our son's school on Frederiksberg mentioned an 'infohus'. What is that, and which one is ours? We live on "
+             "Frederiksberg.", intent="english", situation={"language": "en", "role": "parent"}, faq=("faq/infohus", 0.94))
+    joined = "\n".join(texts(run_action(ActionReplyInEnglish(), ours, domain)[1]))
+    assert answer("utter_faq_infohus_en") in joined and "Københavns Politi" in joined, \
+        "a sure question told with a worry is answered, and the infohus of the place told named"
 
 
 # -- misunderstandings ---------------------------------------------------------------------------------
