@@ -102,7 +102,7 @@ def _use_of(tracker: Tracker) -> Use:
     intent = latest_intent(tracker)
     if intent == "request_human" and not _short_reply(tracker):
         return Use.NOTHING  # the form steps aside for the handoff, whatever place or age the request names
-    if tracker.get_slot("after_alarm"):
+    if _after_an_earlier_alarm(tracker):
         # "we called them, he is 16, what now?": the questions go on from what it tells, read as
         # danger again or not (the number was said once more, data/rules/acute.yml)
         return Use.FACTS
@@ -121,6 +121,19 @@ def _use_of(tracker: Tracker) -> Use:
         return Use.ANSWER
     plain_answer = _PLAIN_ANSWERS.get(requested)
     return Use.ANSWER if plain_answer and plain_answer(tracker) else Use.NOTHING
+
+
+def _after_an_earlier_alarm(tracker: Tracker) -> bool:
+    """Whether the alarm was the answer to an earlier message: not to this one, which an alarm in
+    the middle of the questions answers before the form runs again."""
+    if not tracker.get_slot("after_alarm"):
+        return False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "slot" and event.get("name") == "after_alarm":
+            return False
+    return True
 
 
 def _observations_unsure_of_danger_now(tracker: Tracker) -> bool:

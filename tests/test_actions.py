@@ -520,6 +520,9 @@ def test_the_message_after_an_alarm_read_as_danger_again_gets_the_number_once_an
     assert names(sent) == ["utter_acute_danger"], "the number once more; the questions follow (data/rules/acute.yml)"
     slots, _ = form_events(domain, requested_slot=None, **called)
     assert slots["age_band"] == "13_17" and slots["after_alarm"] is None
+    alarm_now = [{"event": "user", "text": called["text"]}, {"event": "slot", "name": "after_alarm", "value": True}]
+    slots, _ = form_events(domain, requested_slot="role", events=alarm_now, **called)
+    assert "age_band" not in slots, "an alarm in the middle of the questions: the form takes nothing from its message"
     shaken = make_tracker(text="jeg har ikke lukket et øje", intent="mental_health_crisis", slots={"after_alarm": True})
     assert names(run_action(ActionCrisisHelp(), shaken, domain)[1]) == ["utter_crisis_support", "utter_route_livslinien"]
 
