@@ -126,14 +126,18 @@ def _use_of(tracker: Tracker) -> Use:
 def _after_an_earlier_alarm(tracker: Tracker) -> bool:
     """Whether the alarm was the answer to an earlier message: not to this one, which an alarm in
     the middle of the questions answers before the form runs again."""
-    if not tracker.get_slot("after_alarm"):
-        return False
+    return bool(tracker.get_slot("after_alarm")) and not any(
+        event.get("event") == "slot" and event.get("name") == "after_alarm" for event in _this_turn(tracker))
+
+
+def _this_turn(tracker: Tracker) -> list[dict]:
+    """The events since the latest user message, latest first."""
+    events = []
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            return True
-        if event.get("event") == "slot" and event.get("name") == "after_alarm":
-            return False
-    return True
+            break
+        events.append(event)
+    return events
 
 
 def _observations_unsure_of_danger_now(tracker: Tracker) -> bool:
@@ -190,13 +194,7 @@ ANSWER_ASIDE = "action_answer_aside"
 def _answered_aside_this_turn(tracker: Tracker) -> bool:
     """Whether the questions of the latest message were answered already, by the aside answer that
     runs when the form declined the message: the form then runs again and must not repeat them."""
-    since_user = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            break
-        since_user.append(event)
-    return any(event.get("event") == "action" and event.get("name") == ANSWER_ASIDE
-               for event in since_user)
+    return any(event.get("event") == "action" and event.get("name") == ANSWER_ASIDE for event in _this_turn(tracker))
 
 
 def _corrects_another_answer(tracker: Tracker) -> bool:

@@ -201,12 +201,17 @@ def _cued(tokens: list[str], start: int, correction: bool = False) -> bool:
     if start >= 2 and tokens[start - 1] == "i" and tokens[start - 2] in cues.pronoun_i_after:
         return False
     before = cues.before | cues.before_in_correction if correction else cues.before
-    return any(start >= n and " ".join(tokens[start - n : start]) in before for n in (1, 2))
+    return _preceded_by(tokens, start, before)
 
 
 def _corrected_to(tokens: list[str], start: int) -> bool:
     """Whether a correction's own words stand right before the name ("jeg mener vejen", "det er ringe")."""
-    return any(start >= n and " ".join(tokens[start - n : start]) in _cues().before_in_correction for n in (1, 2))
+    return _preceded_by(tokens, start, _cues().before_in_correction)
+
+
+def _preceded_by(tokens: list[str], start: int, phrases: frozenset[str]) -> bool:
+    """Whether one of the phrases (one or two words) stands right before token `start`."""
+    return any(start >= n and " ".join(tokens[start - n : start]) in phrases for n in (1, 2))
 
 
 def _placed_after(tokens: list[str], end: int) -> bool:
@@ -221,9 +226,7 @@ def _placed_after(tokens: list[str], end: int) -> bool:
 def _home(text: str, words: list[re.Match], start: int, correction: bool) -> int:
     """How firmly the words before the name, in the same sentence, say someone lives there."""
     cues = _cues()
-    # Folded after slicing: folding changes lengths (å -> aa), so offsets of `text` do not fit it.
-    preceding = fold(text[words[max(0, start - cues.window)].start() : words[start].start()])
-    sentence = re.split(r"[.!?\n]|\bmen\b", preceding)[-1]
+    sentence = re.split(r"[.!?\n]|\bmen\b", _words_before(text, words, start))[-1]
     if cues.denied.search(sentence) or (correction and cues.someone_else_in_a_correction.search(sentence)):
         return NOT_HOME
     if cues.writer_only.search(sentence):
@@ -292,9 +295,13 @@ def _weighed_against_denied(mentions: list[PlaceMention], words: list[re.Match],
 
 def _denied_before(text: str, words: list[re.Match], start: int) -> bool:
     """Whether the words right before the name deny it ("ikke i Horsens", "ikk soenderborg")."""
-    cues = _cues()
-    preceding = fold(text[words[max(0, start - cues.window)].start() : words[start].start()])
-    return bool(cues.denied.search(re.split(r"[.!?\n,]|\bmen\b", preceding)[-1]))
+    return bool(_cues().denied.search(re.split(r"[.!?\n,]|\bmen\b", _words_before(text, words, start))[-1]))
+
+
+def _words_before(text: str, words: list[re.Match], start: int) -> str:
+    """The folded words of the home window before token `start`. Folded after slicing: folding
+    changes lengths (å -> aa), so offsets of `text` do not fit it."""
+    return fold(text[words[max(0, start - _cues().window)].start() : words[start].start()])
 
 
 def _place_at(tokens: list[str], words: list[re.Match], start: int, whole_message: str,
