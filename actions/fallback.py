@@ -71,7 +71,12 @@ class ActionHandleOutOfScope(Action):
             say(dispatcher, "utter_offer_hotline")
             say_hotline_closed_if_needed(dispatcher)
             return [SlotSet("misunderstandings", 0)]
-        say(dispatcher, "utter_out_of_scope")
+        if tracker.active_loop_name == "worry_form":
+            # Someone in the middle of telling a worry ("ambulancen er her nu, hvad gør vi nu?") is
+            # not told that this is not what the assistant helps with: the question comes again.
+            say(dispatcher, "utter_not_understood_in_questions")
+        else:
+            say(dispatcher, "utter_out_of_scope")
         return [SlotSet("misunderstandings", count)]
 
 

@@ -10,7 +10,6 @@ from actions.messages import (
     INFOHUS_QUESTION,
     answer_questions,
     faq_topic,
-    known_place,
     latest_situation,
     latest_text,
     noted_with,
@@ -118,7 +117,7 @@ class ActionIncidentHelp(Action):
         say_not_a_sign(dispatcher, findings_from_ids(list(reading.signs)))
         routes = recommend_route(Situation(acute=bool(tracker.get_slot("acute")), crime=True, victim=victim,
                                            crisis=reading.crisis))
-        dispatch_routes(dispatcher, routes, known_place(tracker))
+        dispatch_routes(dispatcher, routes, place_told(tracker))
         say(dispatcher, "utter_route_outro")
         return [SlotSet("incident", incident if incident != "none" else "witness")]
 

@@ -102,6 +102,10 @@ def underretning_response(role: Role, english: bool = False) -> str:
     return _UNDERRETNING_FOR.get(role, ("utter_route_underretning", "utter_route_underretning_en"))[int(english)]
 
 
+# Routes whose text names the police district of a known kommune: where to report, where exit help is.
+_LOCAL_ROUTES = {"police": "utter_route_police_local", "exit_help": "utter_route_exit_help_local"}
+
+
 def dispatch_routes(
     dispatcher: CollectingDispatcher,
     routes: list[str],
@@ -126,6 +130,9 @@ def dispatch_routes(
             say(dispatcher, infohus_anywhere)
         elif route_id == "infohus":
             say(dispatcher, infohus, police_district=place.police_district.name, kommune=place.kommune)
+        elif route_id in _LOCAL_ROUTES and place is not None:  # "hvilken politikreds hører vi til?"
+            say(dispatcher, _LOCAL_ROUTES[route_id], kommune=place.kommune,
+                police_district=place.police_district.name)
         elif route_id == "ssp":
             kommune_phrase = f"kommunen ({place.kommune})" if place else "kommunen"
             say(dispatcher, "utter_route_ssp", kommune_phrase=kommune_phrase)
@@ -207,6 +214,6 @@ class ActionSupportSelf(Action):
     ) -> list[EventType]:
         situation = Situation(role=Role.SELF, acute=bool(tracker.get_slot("acute")))
         say(dispatcher, "utter_self_support")
-        dispatch_routes(dispatcher, recommend_route(situation), known_place(tracker), role=Role.SELF)
+        dispatch_routes(dispatcher, recommend_route(situation), place_told(tracker), role=Role.SELF)
         say(dispatcher, "utter_route_outro")
         return [SlotSet("role", Role.SELF.value)]

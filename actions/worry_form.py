@@ -273,6 +273,10 @@ def _role_from(tracker: Tracker, use: Use) -> dict:
         text = latest_text(tracker)
         corrects_role = is_correction(text) and not (read_places(text) or mentioned_age_band(text))
         return {"role": read} if read not in (UNKNOWN, current) and corrects_role else {}
+    if read == Role.SELF.value and _after_an_earlier_alarm(tracker):
+        # "Jeg har ringet 112. Jeg ryster helt på hænderne": the writer's own shock after calling
+        # about someone else does not make them the person of concern.
+        read = UNKNOWN
     if read != UNKNOWN:
         return {"role": read}
     return {"role": latest_text(tracker)} if asked else {}

@@ -527,6 +527,15 @@ def test_the_message_after_an_alarm_read_as_danger_again_gets_the_number_once_an
     assert names(run_action(ActionCrisisHelp(), shaken, domain)[1]) == ["utter_crisis_support", "utter_route_livslinien"]
 
 
+def test_the_shock_of_the_writer_after_the_alarm_does_not_make_them_the_person_of_concern(domain):
+    shaken = dict(text="jeg har ringet 112 nu. jeg ryster helt på hænderne, er det normalt?", intent="express_worry",
+                  requested_slot=None, situation={"role": "self"})
+    slots, _ = form_events(domain, slots={"after_alarm": True}, **shaken)
+    assert "role" not in slots
+    slots, _ = form_events(domain, **shaken)
+    assert slots["role"] == "self", "without an alarm before it, the reader's 'self' is taken"
+
+
 def test_an_uncertain_alarm_with_its_story_gets_the_advice_at_once(domain):
     story = "min søn på 16 i Ishøj siger han skal til Syrien og hjælpe brødrene, han har spurgt om penge til billet"
     uncertain = make_tracker(text=story, intent="acute_danger",
@@ -728,6 +737,15 @@ def test_out_of_scope_steers_back_then_offers_the_hotline(domain):
     events, sent = run_action(ActionHandleOutOfScope(), make_tracker(intent="out_of_scope", slots={"misunderstandings": 1}), domain)
     assert HOTLINE in texts(sent)[0]
     assert slot_events(events) == {"misunderstandings": 0}
+
+
+def test_out_of_scope_in_the_middle_of_the_questions_asks_again_without_turning_away(domain):
+    tracker = make_tracker(text="ambulancen er her nu. hvad gør vi nu", intent="out_of_scope",
+                           slots={"misunderstandings": 0}, active_loop="worry_form")
+    events, sent = run_action(ActionHandleOutOfScope(), tracker, domain)
+    assert "forstod jeg ikke helt" in texts(sent)[0]
+    assert "ikke hjælpe med" not in " ".join(texts(sent))
+    assert slot_events(events) == {"misunderstandings": 1}
 
 
 def test_ask_affirmation_names_the_guess_in_danish(domain):

@@ -9,6 +9,7 @@ from bot.knowledge.loading import load_data
 from bot.knowledge.places import (
     HOME,
     NOT_HOME,
+    WEAK_HOME,
     WRITERS_HOME,
     answered_home,
     district_of_kommune,
@@ -110,6 +111,8 @@ def test_unknown_places_give_none(typed):
         # ... and the place a professional names with their work, as a heading
         ("SSP-konsulent, Ishoej. Ung fyr, 19 aar.", "Ishøj"),
         ("Sundhedsplejerske på Ærø. Ved et hjemmebesøg fortalte moren", "Ærø"),
+        ("Butikschef i Helsingør. En ung medarbejder på 19 har ændret sig", "Helsingør"),
+        ("I teach at an international school on Nørrebro in Copenhagen. One of my students", "København"),
         ("Jeg er lærer og min elev tog til Odense i weekenden", None),
         ("han går i skole i Hellerup men bor i Gladsaxe", "Gladsaxe"),
         ("han studerer og har lejlighed i Indre By i Aarhus", "Aarhus"),
@@ -206,6 +209,13 @@ def test_where_a_relative_of_the_person_lives_is_not_their_home():
     in_apposition = "Mit barnebarn bor i et lille hus på Fur. Min datter, hans mor, bor i København."
     assert residence(read_places(in_apposition)).kommune == "Skive"
     assert residence(read_places("Min søn bor hos sin far i Vejle")).home == HOME
+
+
+def test_where_the_writer_writes_from_is_the_persons_home_only_when_they_live_with_the_writer():
+    letter = "Jeg skriver til jer fra Skagen, hvor jeg har boet hele mit liv. Min datterdatter på 18 {}."
+    assert read_places(letter.format("bor hos mig"))[0].home == WEAK_HOME
+    assert read_places(letter.format("er flyttet hjemmefra"))[0].home == WRITERS_HOME
+    assert read_places("jeg er en mand paa 62 fra Nexo paa Bornholm")[0].home == WRITERS_HOME
 
 
 def test_in_a_correction_a_place_where_someone_else_lives_is_not_the_home():

@@ -167,6 +167,7 @@ class _Cues:
     weak: re.Pattern
     directions: frozenset[str]
     writer_only: re.Pattern
+    lives_with_the_writer: re.Pattern
     denied: re.Pattern
     someone_else_in_a_correction: re.Pattern
     window: int
@@ -187,6 +188,7 @@ def _cues() -> _Cues:
         word_start_pattern(home["weak"] + home["directions"]),
         frozenset(fold_key(words) for words in home["directions"]),
         word_start_pattern(home["writer_only"]),
+        word_start_pattern(home["lives_with_the_writer"]),
         word_start_pattern(home["denied"]),
         word_start_pattern(home["someone_else_in_a_correction"]),
         raw["home_window_words"],
@@ -278,6 +280,8 @@ def read_places(text: str) -> list[PlaceMention]:
         mentions.append(PlaceMention(
             words[first].start(), words[after - 1].end(), written, entry.kommune if entry else None, home, correction,
         ))
+    if _cues().lives_with_the_writer.search(folded):
+        mentions = [replace(m, home=WEAK_HOME) if m.home == WRITERS_HOME else m for m in mentions]
     return _weighed_against_denied(mentions, words, text) if correction else mentions
 
 
