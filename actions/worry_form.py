@@ -355,7 +355,9 @@ class ValidateWorryForm(FormValidationAction):
         if not _answered_aside_this_turn(tracker):
             answer_questions_asked(dispatcher, tracker)
         events = await super().run(dispatcher, tracker, domain)
-        return events + ([SlotSet("after_alarm", None)] if tracker.get_slot("after_alarm") else [])
+        # A crisis told along the way ("hun er ikke sig selv mere"): Livslinien among the routes.
+        crisis = [SlotSet("crisis", True)] if latest_situation(tracker).crisis and not tracker.get_slot("crisis") else []
+        return events + crisis + ([SlotSet("after_alarm", None)] if tracker.get_slot("after_alarm") else [])
 
     # -- extraction -------------------------------------------------------------------------
 

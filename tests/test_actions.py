@@ -223,6 +223,13 @@ def test_free_text_answers_fill_slots_from_what_the_readers_read(domain):
     assert set(slots["signs"]) == {"threats", "violent_messages"}
 
 
+def test_a_crisis_told_in_the_questions_puts_livslinien_among_the_routes(domain):
+    worried = dict(text="jeg er bekymret for min datter, hun er 17. Hun er ikke sig selv mere.", intent="express_worry",
+                   requested_slot=None)
+    assert form_events(domain, situation={"role": "parent", "crisis": True}, **worried)[0]["crisis"] is True
+    assert "crisis" not in form_events(domain, situation={"role": "parent"}, **worried)[0]
+
+
 def test_a_short_reply_naming_the_role_is_its_answer_whatever_the_intent(domain):
     professional = {"role": "professional"}
     slots, _ = form_events(domain, text="kontaktperson", intent="request_human", requested_slot="role", situation=professional)

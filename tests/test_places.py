@@ -112,6 +112,7 @@ def test_unknown_places_give_none(typed):
         ("SSP-konsulent, Ishoej. Ung fyr, 19 aar.", "Ishøj"),
         ("Sundhedsplejerske på Ærø. Ved et hjemmebesøg fortalte moren", "Ærø"),
         ("Butikschef i Helsingør. En ung medarbejder på 19 har ændret sig", "Helsingør"),
+        ("hvem tager vi fat i nu? vi er Broendby kommune", "Brøndby"),
         ("I teach at an international school on Nørrebro in Copenhagen. One of my students", "København"),
         ("Jeg er lærer og min elev tog til Odense i weekenden", None),
         ("han går i skole i Hellerup men bor i Gladsaxe", "Gladsaxe"),
@@ -169,7 +170,8 @@ def test_a_name_several_places_share_gives_no_kommune(message):
 
 
 @pytest.mark.parametrize(("message", "kommune"), [("han bor i Give", "Vejle"), ("Ringe", "Faaborg-Midtfyn"),
-                                                  ("vi bor i Stilling", "Skanderborg")])
+                                                  ("vi bor i Stilling", "Skanderborg"),
+                                                  ("Hvor hører Skive til ift. infohus?", "Skive")])
 def test_a_place_name_that_is_an_ordinary_word_counts_where_a_place_is_meant(message, kommune):
     assert [mention.kommune for mention in read_places(message)] == [kommune]
 

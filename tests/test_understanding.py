@@ -198,9 +198,27 @@ def test_distress_of_someone_who_has_pulled_away_from_everyone_is_a_crisis():
     # "jeg vil bare ud af det hele, ikke ud af en gruppe; jeg orker ikke at leve mere"
     alone = reading(crisis=True, signs=("isolation",), role="self")
     assert resolve_intent(["worry_about_self"], alone) == "mental_health_crisis"
-    friend = reading(crisis=True, signs=("isolation",), role="friend")
+    friend = reading(crisis=True, crisis_sure=True, signs=("isolation",), role="friend")
     assert resolve_intent(["express_worry"], friend) == "mental_health_crisis", "one change alone: the crisis first"
     assert resolve_intent(["worry_about_self"], reading(crisis=True, signs=("violent_groups",), role="self")) == "worry_about_self"
+
+
+def test_an_unsure_opening_by_someone_who_names_their_relation_to_a_person_is_a_worry():
+    # "goddag. jeg er lidt bekymret for min barnebarn og ved ikke rigtig hvem man spoerger"
+    grandparent = reading(role="relative")
+    assert resolve_intent(["nlu_fallback", "greet", "express_worry"], grandparent) == "express_worry"
+    assert resolve_intent(["greet", "express_worry"], grandparent) == "express_worry"
+    assert resolve_intent(["greet", "express_worry"], reading()) == "greet", "no relation named: a greeting"
+    assert resolve_intent(["greet", "goodbye", "thank", "express_worry"], grandparent) == "greet"
+
+
+def test_a_crisis_in_the_middle_band_told_about_someone_else_is_a_worry():
+    # "Merhaba, jeg er bekymret for min datter, hun er 17. Hun er ikke sig selv mere." (crisis 0.65)
+    unsure = reading(crisis=True, role="parent")
+    assert resolve_intent(["express_worry"], unsure) == "express_worry"
+    assert resolve_intent(["express_worry"], reading(crisis=True, crisis_sure=True, role="parent")) == "mental_health_crisis"
+    assert resolve_intent(["express_worry"], reading(crisis=True, role="unknown")) == "mental_health_crisis"
+    assert resolve_intent(["express_worry"], reading(crisis=True, role="self")) == "mental_health_crisis"
 
 
 def test_a_guess_the_readers_do_not_confirm_gives_way_to_the_next_best():

@@ -19,6 +19,8 @@ FAQ = "faq"
 _UNSURE = frozenset({None, "nlu_fallback", "out_of_scope", "greet", "affirm", "deny"})
 # What the person asked for stays, whatever incident they mention with it.
 _REQUESTS = frozenset({"faq", "request_human", "ask_contact"})
+# How far down the classifier's ranking the worry may stand for an unsure opening to count as one.
+_WORRY_AMONG_THE_FIRST = 3
 
 
 def ruled_out(situation: SituationReading) -> frozenset[str]:
@@ -34,7 +36,8 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return ACUTE
     if situation.language in ("en", "other"):
         return ENGLISH  # answered in English, a crisis too (with Livslinien); another language briefly in both
-    if situation.crisis and not _signs_of_concern(situation) and situation.incident != "victim":
+    if (situation.crisis and not _signs_of_concern(situation) and situation.incident != "victim"
+            and not _unsure_crisis_about_someone_else(situation)):
         return CRISIS  # a victim's fear or despair: the incident's help names Livslinien too
     # The classifier's guess of what the readers decide gives way to its next best guess.
     ranking = [intent for intent in ranking if intent not in {ACUTE, CRISIS, ENGLISH}]
@@ -58,9 +61,20 @@ def resolve_intent(ranking: list[str], situation: SituationReading) -> str | Non
         return WORRY  # "we actually live in Kolding": an answer, however the classifier took it
     if predicted in _UNSURE and _signs_of_concern(situation):
         return SELF if situation.role == "self" else WORRY  # signs the readers are sure of, in words the classifier is not
+    if predicted in _UNSURE and situation.role in RELATION_ROLES and WORRY in ranking[:_WORRY_AMONG_THE_FIRST]:
+        # "goddag. jeg er lidt bekymret for min barnebarn", "min kusine paa 15 har gjort noget mega dumt":
+        # a greeting or words the classifier is unsure of, from someone who names their relation to a
+        # person, with the worry among its first guesses: the guided questions, not "did you mean".
+        return WORRY
     if predicted in _UNSURE and situation.questions:
         return FAQ  # "Før jeg svarer mere. Er det her anonymt?": a question the question reader is sure of
     return predicted
+
+
+def _unsure_crisis_about_someone_else(situation: SituationReading) -> bool:
+    """A crisis in the readers' middle band, told by a parent, relative, friend or professional ("hun
+    er ikke sig selv mere", "jeg sover dårligt"): a worry, whose advice names Livslinien."""
+    return not situation.crisis_sure and situation.role in RELATION_ROLES
 
 
 def _signs_of_concern(situation: SituationReading) -> bool:

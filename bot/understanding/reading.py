@@ -25,6 +25,7 @@ class SituationReading:
     role: str = "unknown"
     incident: str = "none"
     crisis: bool = False
+    crisis_sure: bool = False  # a crisis at the reader's high probability, not the middle band
     language: str = "da"
     gives_place: bool = False  # says where someone lives (or is nothing but a place name)
     questions: tuple[str, ...] = ()  # FAQ topics its questions ask about ('faq/infohus'), in order
@@ -34,6 +35,7 @@ class SituationReading:
         return {
             "signs": [str(sign) for sign in self.signs], "acute": bool(self.acute), "acute_sure": bool(self.acute_sure),
             "role": str(self.role), "incident": str(self.incident), "crisis": bool(self.crisis),
+            "crisis_sure": bool(self.crisis_sure),
             "language": str(self.language), "gives_place": bool(self.gives_place),
             "questions": [str(topic) for topic in self.questions],
         }
@@ -43,6 +45,6 @@ class SituationReading:
         """A reading from a parsed message; an empty reading when it had none (a button's payload)."""
         if not raw:
             return cls()
-        keys = ("acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place")
+        keys = ("acute", "acute_sure", "role", "incident", "crisis", "crisis_sure", "language", "gives_place")
         known = {key: raw[key] for key in keys if key in raw}
         return cls(signs=tuple(raw.get("signs") or ()), questions=tuple(raw.get("questions") or ()), **known)

@@ -197,13 +197,15 @@ class SituationReaders:
             self._roles(texts, matrix),
             incidents,
             self.flags.read(matrix),
+            self.flags.scores(matrix)["crisis"],
             opinions,
             in_sentences,
             questions,
         )
         readings = []
         config = settings()["acute"]
-        for text, signs, acute_probability, serious, role, incident, crisis, opinion, told, asked in rows:
+        crisis_sure_at = settings()["crisis"]["sure_threshold"]
+        for text, signs, acute_probability, serious, role, incident, crisis, crisis_probability, opinion, told, asked in rows:
             named = names_a_danger(text) and max(acute_probability, told.acute or 0.0) >= config["danger_word_probability"]
             danger = (bool(crisis) or incident != "none" or serious >= config["danger_sign_probability"] or named
                       or bool(told.serious))
@@ -221,6 +223,7 @@ class SituationReaders:
                 role=role,
                 incident=incident,
                 crisis=bool(crisis),
+                crisis_sure=bool(crisis) and crisis_probability >= crisis_sure_at,
                 language=language,
                 gives_place=any(place.home >= WEAK_HOME for place in read_places(text)),
                 questions=asked,
@@ -565,6 +568,8 @@ def _is_acute(probability: float, danger: bool, opinion: float | None = None, se
         return False
     if probability >= config["threshold_with_danger"]:
         return True
+    if (sentence or 0.0) >= config["sentence_sure"] and probability >= config["threshold_with_a_sure_sentence"]:
+        return True  # "... han tager sin fars haglgevær med i skole i morgen og skyder ..." among other sentences
     seconded = (opinion is None or opinion >= config["classifier_minimum"]
                 or (sentence or 0.0) >= config["sentence_alone"])
     return seconded and probability >= config["threshold_with_danger_and_classifier"]
