@@ -103,7 +103,12 @@ def test_the_middle_band_of_the_acute_reader_needs_the_classifier_to_agree():
     sure_sentence = config["sentence_alone"]
     assert _is_acute(low, danger=True, opinion=0.0, sentence=sure_sentence), "one sentence of a long letter seconds"
     assert not _is_acute(low, danger=True, opinion=0.0, sentence=sure_sentence - 0.01)
-    assert not _is_acute(low - 0.01, danger=True, opinion=0.0, sentence=1.0), "only in the band"
+    assert not _is_acute(low - 0.01, danger=True, opinion=0.0, sentence=sure_sentence), "only in the band"
+    # ... unless one sentence is sure of danger now: "han tager sin fars haglgevær med i skole i morgen"
+    sure, floor = config["sentence_sure"], config["threshold_with_a_sure_sentence"]
+    assert _is_acute(floor, danger=True, opinion=0.0, sentence=sure), "one sure sentence among others"
+    assert not _is_acute(floor - 0.01, danger=True, opinion=0.0, sentence=1.0), "not from a whole far below"
+    assert not _is_acute(floor, danger=True, opinion=0.0, sentence=sure - 0.01)
     assert not _is_acute(with_danger, danger=False, sentence=1.0), "only with a danger"
 
 
