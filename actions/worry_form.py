@@ -355,7 +355,8 @@ class ValidateWorryForm(FormValidationAction):
         if not _answered_aside_this_turn(tracker):
             answer_questions_asked(dispatcher, tracker)
         events = await super().run(dispatcher, tracker, domain)
-        # A crisis told along the way ("hun er ikke sig selv mere"): Livslinien among the routes.
+        # A crisis told along the way, with the signs or before them ("she has cut herself and does
+        # not want to live", "hun er ikke sig selv mere"): Livslinien among the routes.
         crisis = [SlotSet("crisis", True)] if latest_situation(tracker).crisis and not tracker.get_slot("crisis") else []
         return events + crisis + ([SlotSet("after_alarm", None)] if tracker.get_slot("after_alarm") else [])
 
@@ -397,8 +398,6 @@ class ValidateWorryForm(FormValidationAction):
         # A hate crime told along with the signs adds the police to the recommendation.
         reading = latest_situation(tracker)
         also = {"incident": reading.incident} if reading.incident != "none" else {}
-        # So does a crisis ("she has cut herself and does not want to live"): Livslinien.
-        also |= {"crisis": True} if reading.crisis else {}
         told = [str(sign) for sign in value or []]
         question = _is_question(tracker)
         answered = _asked_for(tracker, "signs") and not (told and question)
