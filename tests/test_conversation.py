@@ -65,9 +65,6 @@ def test_a_relative_types_the_whole_guided_conversation(chat):
     assert "underretning" in advice
 
 
-@pytest.mark.xfail(strict=True, reason="known misreading (docs/benchmarks.md): the crisis reader takes 'min søn er slet "
-                   "ikke sig selv ... ved ikke hvad jeg skal gøre' for a mental-health crisis (p 0.61) since the "
-                   "blind NLU file became training data; the cure is crisis labels on the worried-parent examples")
 def test_my_son_is_understood_as_a_parent_and_not_asked_again(chat):
     replies = chat("min søn er slet ikke sig selv for tiden, jeg ved ikke hvad jeg skal gøre")
     assert not any("Hvem er du" in r for r in replies)
@@ -261,7 +258,8 @@ def test_kommune_entities_carry_the_official_name(api, text, kommune):
 def test_every_message_carries_its_situation(api):
     situation = api("min søn har truet sin lærer med en kniv")["situation"]
     assert "threats" in situation["signs"] and situation["role"] == "parent"
-    assert set(situation) == {"signs", "acute", "acute_sure", "role", "incident", "crisis", "language", "gives_place", "questions"}
+    assert set(situation) == {"signs", "acute", "acute_sure", "role", "incident", "crisis", "crisis_sure", "language",
+                              "gives_place", "questions"}
 
 
 def test_acute_messages_are_acute_whatever_the_model_guesses(api):
