@@ -26,7 +26,7 @@ from actions.recommend import (
     situation_told,
     underretning_response,
 )
-from actions.worry_form import facts_told
+from actions.worry_form import crime_told_as_the_signs_answer, facts_told
 from bot.knowledge.answers import aside_question_confidence, asks_if_a_sign, english_question_confidence
 from bot.knowledge.places import PlaceMatch, answered_home, lookup_place, read_places
 from bot.knowledge.routing import Role, Situation, recommend_route
@@ -111,6 +111,11 @@ class ActionIncidentHelp(Action):
     ) -> list[EventType]:
         reading = latest_situation(tracker)
         incident = reading.incident
+        answer = crime_told_as_the_signs_answer(tracker)
+        if answer:
+            # The guided questions end with the advice, the police among it (the incident slot).
+            return [SlotSet(slot, value) for slot, value in answer.items()] + [
+                SlotSet("incident", incident if incident != "none" else "witness")]
         victim = incident == "victim"
         say(dispatcher, "utter_incident_support")
         # A girl called a terrorist for her jilbab: her faith is no sign, and the answer says so.

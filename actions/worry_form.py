@@ -333,6 +333,17 @@ def facts_told(tracker: Tracker) -> dict:
     return facts
 
 
+def crime_told_as_the_signs_answer(tracker: Tracker) -> dict:
+    """A crime told in answer to "what have you noticed?" ("skriftlig trussel mod moskeen med dato")
+    is what was noticed about the person asked about, not a report of its own: it answers the
+    question, with the incident for the police beside the advice. Empty where the question was not
+    the one asked (Rasa does not validate a form after another action, so that action sets these)."""
+    if not _asked_for(tracker, "signs") or tracker.active_loop_name != "worry_form":
+        return {}
+    answer = _signs_from(tracker, Use.ANSWER)
+    return {**answer, "noted_signs": []} if answer else {}
+
+
 class ValidateWorryForm(FormValidationAction):
     """Fills role, kommune, age band and signs from whatever the user says."""
 

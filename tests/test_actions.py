@@ -611,6 +611,22 @@ def test_a_victim_in_despair_gets_livslinien_after_the_police_and_victim_support
     assert joined.index(POLICE) < joined.index(VICTIM_SUPPORT) < joined.index(LIVSLINIEN)
 
 
+def test_a_crime_told_as_what_was_noticed_answers_the_question_instead_of_interrupting_it(domain):
+    tracker = make_tracker(text="skriftlig trussel mod moskeen med dato, har vist billeder af sine våben",
+                           intent="report_incident", active_loop="worry_form", requested_slot="signs",
+                           situation={"incident": "witness", "signs": ["threats", "weapons"]})
+    events, sent = run_action(ActionIncidentHelp(), tracker, domain)
+    assert texts(sent) == []
+    assert slot_events(events) == {"signs": ["threats", "weapons"], "noted_signs": [], "incident": "witness"}
+
+
+def test_a_crime_told_while_another_question_is_open_gets_the_police_at_once(domain):
+    tracker = make_tracker(text="nogen har smadret ruden i moskeen i nat", intent="report_incident",
+                           active_loop="worry_form", requested_slot="kommune", situation={"incident": "witness"})
+    events, sent = run_action(ActionIncidentHelp(), tracker, domain)
+    assert POLICE in "\n".join(texts(sent)) and "signs" not in slot_events(events)
+
+
 def test_contacts_include_the_infohus_when_the_kommune_is_known(domain):
     _, sent = run_action(ActionGiveContacts(), make_tracker(slots={"kommune": "Bornholm"}), domain)
     joined = "\n".join(texts(sent))
