@@ -299,7 +299,7 @@ class SituationReaders:
         # (text index, unit, kind, the question it asks: the sentence itself, or in a pair a short
         # question that may ask about the sentence before it; None for none)
         units = [
-            (index, sentence, _SENTENCE, sentence if is_question(sentence) else None)
+            (index, asked_part(sentence), _SENTENCE, sentence if is_question(sentence) else None)
             for index, parts in enumerate(split) if len(parts) > 1
             for sentence in parts
         ] + [
@@ -504,6 +504,19 @@ def is_question(sentence: str) -> bool:
     return "?" in sentence or bool(_question_words().search(fold(sentence)))
 
 
+def asked_part(sentence: str) -> str:
+    """A question without its numbering ("2) Hvis jeg ringer ...?") or a lead-in that announces it ("To
+    spørgsmål fra en gammel dame: Skal jeg sige hvem jeg er?"): those words dilute what is asked.
+    Another lead-in stays ("Min søn siger: skal vi ikke bare ...?" is hearsay, read as such)."""
+    if not is_question(sentence):
+        return sentence
+    part = _NUMBERING.sub("", sentence, count=1)
+    lead_in, colon, rest = part.partition(":")
+    if colon and _question_lead_in().search(fold(lead_in)) and is_question(rest) and len(rest.split()) >= 3:
+        part = rest.strip()
+    return part
+
+
 def joined_questions(text: str) -> list[str]:
     """The parts of each question sentence that joins two questions with 'og' ("hvad er SSP, og
     kan jeg ringe anonymt?"); nothing for a sentence that asks one thing."""
@@ -520,6 +533,14 @@ def joined_questions(text: str) -> list[str]:
 def _asks_about_before(sentence: str) -> bool:
     """A question too short to name its topic ("Passer det?", "Er det rigtigt?", "Hvem har ret?")."""
     return is_question(sentence) and len(sentence.split()) < settings()["question"]["words_of_its_own"]
+
+
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[a-cA-C])[).]\s+")
+
+
+@cache
+def _question_lead_in() -> re.Pattern:
+    return word_start_pattern(settings()["question"]["lead_in_words"])
 
 
 @cache

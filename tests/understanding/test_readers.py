@@ -7,7 +7,7 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import (SituationReaders, _affirmed, _asks_about_before, _hearsay, _without_places,
+from bot.understanding.situation import (SituationReaders, _affirmed, asked_part, _asks_about_before, _hearsay, _without_places,
                                          is_question, joined_questions, training_sets, with_sentence_changes, with_sentence_signs,
                                          without_lawful_weapons, without_unsupported)
 
@@ -257,6 +257,18 @@ def test_a_question_is_told_by_its_mark_or_its_words(sentence, asked):
 ])
 def test_a_short_question_asks_about_the_sentence_before_it(sentence, about_before):
     assert _asks_about_before(sentence) is about_before
+
+
+@pytest.mark.parametrize("sentence, part", [
+    ("To spørgsmål fra en gammel dame: Skal jeg sige hvem jeg er?", "Skal jeg sige hvem jeg er?"),
+    ("to sporgsmaal: er det anonymt hvis jeg ringer?", "er det anonymt hvis jeg ringer?"),
+    ("2) Hvis jeg ringer til hotlinen, hvad sker der så?", "Hvis jeg ringer til hotlinen, hvad sker der så?"),
+    ("Min søn siger: skal vi ikke bare smide dem ud?", "Min søn siger: skal vi ikke bare smide dem ud?"),
+    ("Mit spørgsmål: hvorfor?", "Mit spørgsmål: hvorfor?"),
+    ("Han er 15. Det er alt.", "Han er 15. Det er alt."),
+])
+def test_a_question_is_read_without_its_numbering_or_announcing_lead_in(sentence, part):
+    assert asked_part(sentence) == part
 
 
 def test_place_names_are_not_read_for_signs():
