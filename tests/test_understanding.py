@@ -151,6 +151,7 @@ def test_a_question_whether_what_was_told_is_a_sign(text, asks):
         "HAN STÅR MED EN KNIV LIGE NU",
         "min søn er på vej over til skolen med en pistol",
         "de er ved at angribe moskeen",
+        "han er ved at gøre sig klar med kniven",
         "hun siger hun vil tage sit liv om lidt",
         "vi er i akut fare",
     ],
@@ -169,6 +170,7 @@ def test_the_safety_net_catches_unmistakable_danger_now(text):
         "hun er ikke i fare lige nu, siger psykologen",
         "hvornår skal man ringe 112?",
         "jeg er på vej nu, er der om 10 min",
+        "jeg råbte 'jeg slår jer alle ihjel' i spillet og nu tror hun at jeg er ved at blive radikaliseret",
     ],
 )
 def test_the_safety_net_leaves_everything_else_to_the_reader(text):

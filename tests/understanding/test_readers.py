@@ -159,6 +159,7 @@ def test_the_time_gate_copies_the_sentence_vector_only_where_something_is_near(s
     ("hun vil ned og kæmpe i syrien", True),
     ("de vil brænde huset ned", True),
     ("han kører ind i folk med bilen", True),
+    ("han har slæbt sække med gødning og dunke ind i garagen", True),
     ("vi skal til fodbold i aften", False),
     ("min søn er begyndt at bede fem gange om dagen", False),
 ])
