@@ -111,11 +111,12 @@ class ActionIncidentHelp(Action):
     ) -> list[EventType]:
         reading = latest_situation(tracker)
         incident = reading.incident
+        # The classifier's report without the reader's: what was seen counts as witnessed.
+        told = SlotSet("incident", incident if incident != "none" else "witness")
         answer = crime_told_as_the_signs_answer(tracker)
         if answer:
             # The guided questions end with the advice, the police among it (the incident slot).
-            return [SlotSet(slot, value) for slot, value in answer.items()] + [
-                SlotSet("incident", incident if incident != "none" else "witness")]
+            return [SlotSet(slot, value) for slot, value in answer.items()] + [told]
         victim = incident == "victim"
         say(dispatcher, "utter_incident_support")
         # A girl called a terrorist for her jilbab: her faith is no sign, and the answer says so.
@@ -124,7 +125,7 @@ class ActionIncidentHelp(Action):
                                            crisis=reading.crisis))
         dispatch_routes(dispatcher, routes, place_told(tracker))
         say(dispatcher, "utter_route_outro")
-        return [SlotSet("incident", incident if incident != "none" else "witness")]
+        return [told]
 
 
 class ActionCrisisHelp(Action):

@@ -7,8 +7,8 @@ import pytest
 
 from bot.understanding.encoder import default_encoder
 from bot.understanding.readers import ChoiceReader, FeatureSettings, FeatureSpace, MultiLabelReader
-from bot.understanding.situation import (SituationReaders, _affirmed, asked_part, _asks_about_before, _hearsay, _without_places,
-                                         is_question, joined_questions, training_sets, with_sentence_changes, with_sentence_signs,
+from bot.understanding.situation import (SituationReaders, _affirmed, _asks_about_before, _hearsay, _without_places,
+                                         asked_part, is_question, joined_questions, training_sets, with_sentence_changes, with_sentence_signs,
                                          without_lawful_weapons, without_unsupported)
 
 THREATS = ["han truer sin lærer", "hun har truet sin søster", "han sagde han ville slå mig ned", "de truer naboen"]
